@@ -1,0 +1,1 @@
+"""Core types shared by every layer: time, instruments, exact quantities, messages and errors."""
