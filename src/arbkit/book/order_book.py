@@ -19,38 +19,62 @@ from collections.abc import Iterable
 import numpy as np
 
 from arbkit.book import kernels
+from arbkit.book.kernels import BASE, FULL, HEADER, N_ASKS, N_BIDS, N_OA, N_OB, NO_PRICE, OCAP, RECENTRE, SPAN
 from arbkit.core.errors import BookCapacityError
 
-DEFAULT_CAPACITY = 4096
-MAX_CAPACITY = 1 << 22
+MIN_WINDOW_TICKS = 1 << 12
+MAX_WINDOW_TICKS = 1 << 22
+WINDOW_FRACTION = 0.1
+"""The dense window spans about this fraction of the price (±5 %), within the two bounds above."""
+INITIAL_OVERFLOW = 1024
+MAX_OVERFLOW = 1 << 22
+
+
+def _window_span(price_ticks: float) -> int:
+    span = MIN_WINDOW_TICKS
+    while span < price_ticks * WINDOW_FRACTION and span < MAX_WINDOW_TICKS:
+        span *= 2
+    return span
 
 
 class OrderBook:
     """L2 book of one instrument: snapshot + diffs, best bid/ask, N levels, imbalance.
 
+    The state is one ``int64`` buffer (see :mod:`arbkit.book.kernels`): levels near the touch live in
+    a dense window (O(1) updates), far levels in sorted overflow runs. The window is placed on the
+    first message and re-centred whenever the touch leaves it.
+
     Args:
         instrument_id: the book's instrument.
-        capacity: initial levels per side; a side that fills up doubles, up to ``MAX_CAPACITY``.
     """
 
-    def __init__(self, instrument_id: str, capacity: int = DEFAULT_CAPACITY) -> None:
+    def __init__(self, instrument_id: str) -> None:
         self.instrument_id = instrument_id
-        self.bid_keys, self.bid_sizes = kernels.new_side(capacity)
-        self.ask_keys, self.ask_sizes = kernels.new_side(capacity)
-        self.counts = np.zeros(2, dtype=np.int64)
+        self.buf = kernels.new_book(0, 0, INITIAL_OVERFLOW)
         self.crossed_levels_pruned = 0
-        """Levels removed because an update crossed them (0 on consistent venue data)."""
-        self.last_update_id = -1
-        """Venue update id of the last applied batch (-1 before the first)."""
+        """Levels removed because a whole message left the book crossed (0 on consistent venue data)."""
+        self.recentres = 0
+        """How many times the dense window was moved to follow the market."""
+        self._out = np.zeros(2, dtype=np.int64)
+        self._scratch_px = np.zeros(64, dtype=np.int64)
+        self._scratch_sz = np.zeros(64, dtype=np.int64)
 
     # -- updates ----------------------------------------------------------------------------
     def apply_snapshot(self, bids: Iterable[tuple[int, int]], asks: Iterable[tuple[int, int]]) -> None:
         """Replace the whole book with the given levels (price ticks, size lots)."""
-        kernels.clear(self.counts)
+        self.clear()
         self.apply(bids, asks)
 
+    def clear(self) -> None:
+        """Remove every level."""
+        kernels.clear(self.buf)
+
     def apply(self, bids: Iterable[tuple[int, int]] = (), asks: Iterable[tuple[int, int]] = ()) -> int:
-        """Apply level changes (size 0 deletes); bids first, then asks. Returns crossed levels pruned."""
+        """Apply one message's level changes (size 0 deletes); bids first, then asks.
+
+        Returns the number of levels pruned because the message left the book crossed.
+        Raises ValueError for a negative size or a non-positive price.
+        """
         bid_rows = list(bids)
         ask_rows = list(asks)
         n = len(bid_rows) + len(ask_rows)
@@ -59,89 +83,120 @@ class OrderBook:
         is_bid = np.zeros(n, dtype=np.bool_)
         is_bid[: len(bid_rows)] = True
         levels = np.array(bid_rows + ask_rows, dtype=np.int64).reshape(n, 2)
-        if (levels[:, 1] < 0).any():
-            bad = levels[levels[:, 1] < 0][0]
-            raise ValueError(f"{self.instrument_id}: negative size {int(bad[1])} lots at price {int(bad[0])} ticks")
+        bad = (levels[:, 1] < 0) | (levels[:, 0] <= 0)
+        if bad.any():
+            price, size = (int(v) for v in levels[bad][0])
+            raise ValueError(f"{self.instrument_id}: level (price {price} ticks, size {size} lots) "
+                             "needs price > 0 and size >= 0")
         return self.apply_arrays(is_bid, np.ascontiguousarray(levels[:, 0]), np.ascontiguousarray(levels[:, 1]), 0, n)
 
     def apply_arrays(self, is_bid: np.ndarray, prices: np.ndarray, sizes: np.ndarray, start: int, stop: int) -> int:
-        """Apply rows ``start:stop`` of parallel arrays; grows a full side and resumes. Returns levels pruned."""
-        pruned_total = 0
+        """Apply rows ``start:stop`` of parallel arrays as one message; grows and re-centres as needed."""
         row = start
+        pruned = 0
         while True:
-            row, pruned = kernels.apply_levels(
-                self.bid_keys, self.bid_sizes, self.ask_keys, self.ask_sizes, self.counts,
-                is_bid, prices, sizes, row, stop,
-            )
-            pruned_total += pruned
-            if row == stop:
-                break
-            self._grow(bool(is_bid[row]))
-        self.crossed_levels_pruned += pruned_total
-        return pruned_total
+            status = kernels.apply_levels(self.buf, is_bid, prices, sizes, row, stop, self._out)
+            pruned += int(self._out[1])
+            if status == FULL:
+                row = int(self._out[0])
+                self.grow_overflow()
+                continue
+            self.crossed_levels_pruned += pruned
+            if status == RECENTRE:
+                self.recentre()
+            return pruned
 
-    def _grow(self, bid_side: bool) -> None:
-        keys, sizes = (self.bid_keys, self.bid_sizes) if bid_side else (self.ask_keys, self.ask_sizes)
-        capacity = keys.shape[0] * 2
-        if capacity > MAX_CAPACITY:
-            raise BookCapacityError(
-                f"{self.instrument_id}: {'bid' if bid_side else 'ask'} side needs more than {MAX_CAPACITY} levels"
-            )
-        new_keys, new_sizes = kernels.new_side(capacity)
-        new_keys[: keys.shape[0]] = keys
-        new_sizes[: sizes.shape[0]] = sizes
-        if bid_side:
-            self.bid_keys, self.bid_sizes = new_keys, new_sizes
-        else:
-            self.ask_keys, self.ask_sizes = new_keys, new_sizes
+    def grow_overflow(self) -> None:
+        """Double the capacity of the overflow runs (levels outside the window)."""
+        self._rebuild(int(self.buf[BASE]), int(self.buf[SPAN]), int(self.buf[OCAP]) * 2)
+
+    def recentre(self) -> None:
+        """Move the dense window so that it is centred on the current mid (or the only side's best)."""
+        bid = kernels.best_bid_price(self.buf)
+        ask = kernels.best_ask_price(self.buf)
+        if bid == NO_PRICE and ask == NO_PRICE:
+            return
+        centre = (bid + ask) // 2 if bid != NO_PRICE and ask != NO_PRICE else max(bid, ask)
+        span = int(self.buf[SPAN]) or _window_span(centre)
+        self._rebuild(max(0, centre - span // 2), span, int(self.buf[OCAP]))
+        self.recentres += 1
+
+    def _rebuild(self, base: int, span: int, overflow_capacity: int) -> None:
+        is_bid, prices, sizes = self.all_levels()
+        capacity = max(overflow_capacity, INITIAL_OVERFLOW, 2 * len(prices))
+        if capacity > MAX_OVERFLOW:
+            raise BookCapacityError(f"{self.instrument_id}: {len(prices)} levels need an overflow of {capacity}, "
+                                    f"over the limit of {MAX_OVERFLOW}")
+        self.buf = kernels.new_book(base, span, capacity)
+        if len(prices):
+            kernels.apply_levels(self.buf, is_bid, prices, sizes, 0, len(prices), self._out)
+
+    def all_levels(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Every level as parallel arrays (is_bid, price ticks, size lots), in no particular order."""
+        buf = self.buf
+        base, span, cap = int(buf[BASE]), int(buf[SPAN]), int(buf[OCAP])
+        window_bids = buf[HEADER : HEADER + span]
+        window_asks = buf[HEADER + span : HEADER + 2 * span]
+        wb, wa = np.nonzero(window_bids)[0], np.nonzero(window_asks)[0]
+        ob = HEADER + 2 * span
+        oa = ob + 2 * cap
+        nob, noa = int(buf[N_OB]), int(buf[N_OA])
+        prices = np.concatenate([wb + base, buf[ob : ob + nob], wa + base, -buf[oa : oa + noa]])
+        sizes = np.concatenate([window_bids[wb], buf[ob + cap : ob + cap + nob], window_asks[wa],
+                                buf[oa + cap : oa + cap + noa]])
+        is_bid = np.zeros(len(prices), dtype=np.bool_)
+        is_bid[: len(wb) + nob] = True
+        return is_bid, prices.astype(np.int64), sizes.astype(np.int64)
 
     # -- queries ----------------------------------------------------------------------------
     @property
     def bid_count(self) -> int:
         """Number of bid levels."""
-        return int(self.counts[0])
+        return int(self.buf[N_BIDS] + self.buf[N_OB])
 
     @property
     def ask_count(self) -> int:
         """Number of ask levels."""
-        return int(self.counts[1])
+        return int(self.buf[N_ASKS] + self.buf[N_OA])
 
     def best_bid(self) -> tuple[int, int] | None:
         """(price ticks, size lots) of the best bid, or None if there are no bids."""
-        n = int(self.counts[0])
-        if n == 0:
+        price = int(kernels.best_bid_price(self.buf))
+        if price == NO_PRICE:
             return None
-        return int(self.bid_keys[n - 1]), int(self.bid_sizes[n - 1])
+        return price, int(kernels.size_at(self.buf, True, price))
 
     def best_ask(self) -> tuple[int, int] | None:
         """(price ticks, size lots) of the best ask, or None if there are no asks."""
-        n = int(self.counts[1])
-        if n == 0:
+        price = int(kernels.best_ask_price(self.buf))
+        if price == NO_PRICE:
             return None
-        return -int(self.ask_keys[n - 1]), int(self.ask_sizes[n - 1])
+        return price, int(kernels.size_at(self.buf, False, price))
 
     def mid_ticks(self) -> float | None:
         """Mid price in (fractional) ticks, or None if either side is empty."""
-        bid, ask = self.best_bid(), self.best_ask()
-        if bid is None or ask is None:
+        bid = kernels.best_bid_price(self.buf)
+        ask = kernels.best_ask_price(self.buf)
+        if bid == NO_PRICE or ask == NO_PRICE:
             return None
-        return (bid[0] + ask[0]) / 2.0
+        return (bid + ask) / 2.0
 
     def levels(self, side: int, n: int) -> list[tuple[int, int]]:
         """Top ``n`` levels of ``side`` (+1 bids, -1 asks), best first, as (price ticks, size lots)."""
-        if side > 0:
-            count = int(self.counts[0])
-            idx = range(count - 1, max(count - 1 - n, -1), -1)
-            return [(int(self.bid_keys[i]), int(self.bid_sizes[i])) for i in idx]
-        count = int(self.counts[1])
-        idx = range(count - 1, max(count - 1 - n, -1), -1)
-        return [(-int(self.ask_keys[i]), int(self.ask_sizes[i])) for i in idx]
+        self._ensure_scratch(n)
+        k = kernels.top_levels(self.buf, side > 0, n, self._scratch_px, self._scratch_sz)
+        return list(zip(self._scratch_px[:k].tolist(), self._scratch_sz[:k].tolist()))
 
     def imbalance(self, n_levels: int = 5) -> float:
         """Depth-weighted imbalance of the top ``n_levels`` in [-1, 1] (level i weighs 1/(i+1))."""
-        return float(kernels.weighted_imbalance(self.bid_sizes, self.ask_sizes, self.counts, n_levels))
+        self._ensure_scratch(n_levels)
+        return float(kernels.weighted_imbalance(self.buf, n_levels, self._scratch_px, self._scratch_sz))
 
     def is_crossed(self) -> bool:
         """True if best bid >= best ask (never after an update through this class)."""
-        bid, ask = self.best_bid(), self.best_ask()
-        return bid is not None and ask is not None and bid[0] >= ask[0]
+        return bool(kernels.is_crossed(self.buf))
+
+    def _ensure_scratch(self, n: int) -> None:
+        if n > len(self._scratch_px):
+            self._scratch_px = np.zeros(n, dtype=np.int64)
+            self._scratch_sz = np.zeros(n, dtype=np.int64)

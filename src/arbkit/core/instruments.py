@@ -19,7 +19,7 @@ from functools import cached_property
 
 import msgspec
 
-from arbkit.core.decimal_text import decimals_of, scaled_to_decimal, text_to_scaled
+from arbkit.core.decimal_text import ScaledParser, decimals_of, scaled_to_decimal, text_to_scaled
 from arbkit.core.enums import InstrumentKind
 from arbkit.core.errors import InstrumentError
 
@@ -77,6 +77,16 @@ class Instrument(msgspec.Struct, frozen=True, kw_only=True, dict=True):
     @cached_property
     def _lot_units(self) -> int:
         return int(self.lot_size.scaleb(self.size_decimals))
+
+    @cached_property
+    def price_parser(self) -> ScaledParser:
+        """Fast exact parser of price text into ticks (used on the per-message path)."""
+        return ScaledParser(self.price_decimals, self._tick_units)
+
+    @cached_property
+    def size_parser(self) -> ScaledParser:
+        """Fast exact parser of size text into lots (used on the per-message path)."""
+        return ScaledParser(self.size_decimals, self._lot_units)
 
     # -- exact conversions -------------------------------------------------------------------
     def price_to_ticks(self, price: str | Decimal) -> int:

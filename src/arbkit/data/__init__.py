@@ -1,1 +1,1 @@
-"""data layer."""
+"""Market-data layer: normalised event tables and deterministic multi-stream replay."""

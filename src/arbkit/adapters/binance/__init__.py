@@ -1,1 +1,1 @@
-"""adapters/binance layer."""
+"""Binance adapter: instruments, the recorded collector format and the diff-depth sync rules."""

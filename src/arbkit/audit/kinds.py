@@ -1,0 +1,30 @@
+"""Journal entry kinds shared by the components that write the audit journal.
+
+Each constant is the ``kind`` column of a :class:`arbkit.audit.journal.Journal` row.
+"""
+
+from __future__ import annotations
+
+from typing import Final
+
+INTENT: Final = "intent"
+"""An :class:`~arbkit.core.messages.OrderIntent` as it reached the risk gate."""
+RISK_DECISION: Final = "risk_decision"
+"""The gate's :class:`~arbkit.core.messages.RiskDecision` on an intent (approved or not)."""
+ORDER: Final = "order"
+"""A new state of an :class:`~arbkit.core.messages.Order` in the OMS."""
+FILL: Final = "fill"
+"""A :class:`~arbkit.core.messages.Fill` applied to an order."""
+BOOK_GAP: Final = "book_gap"
+"""A :class:`~arbkit.core.messages.BookGap`: a book went out of sync."""
+KILL_SWITCH: Final = "kill_switch"
+"""The kill switch was engaged or released (who and why)."""
+CONFIG: Final = "config"
+"""A configuration was loaded or changed at runtime (who and why)."""
+MODEL: Final = "model"
+"""A model version was registered, promoted or rolled back."""
+BACKTEST: Final = "backtest"
+"""A backtest run started or finished."""
+
+ALL_KINDS: Final = (INTENT, RISK_DECISION, ORDER, FILL, BOOK_GAP, KILL_SWITCH, CONFIG, MODEL, BACKTEST)
+"""Every kind above, in the order listed."""

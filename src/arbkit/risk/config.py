@@ -1,0 +1,126 @@
+"""Risk limits: frozen, typed config loaded from TOML.
+
+Decimals may be written in TOML as strings (``"0.5"``) or numbers (``0.5``, ``10``); both become exact
+:class:`~decimal.Decimal` (floats are read from their TOML text, never through binary floating point).
+
+>>> config = RiskConfig.from_toml_dict({"instruments": {"BTCUSDT.BINANCE_SPOT": {
+...     "max_order_qty": "0.5", "max_order_notional_usd": 50000, "max_position_qty": "2",
+...     "price_collar_bps": 50, "reference_max_age_ms": 2000}}})
+>>> config.instruments["BTCUSDT.BINANCE_SPOT"].max_order_qty
+Decimal('0.5')
+"""
+
+from __future__ import annotations
+
+import tomllib
+from collections.abc import Mapping
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+import msgspec
+
+from arbkit.core.errors import ConfigError
+
+_DECIMAL_FIELDS = ("max_order_qty", "max_order_notional_usd", "max_position_qty", "price_collar_bps")
+
+
+class InstrumentLimits(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=True):
+    """Pre-trade limits of one instrument. Every limit must be finite and > 0.
+
+    Attributes:
+        max_order_qty: largest single order, in base units (spot, linear perp) or contracts (inverse perp).
+        max_order_notional_usd: largest single order value in USD (USDT and USDC count as USD); limit
+            orders are valued at their limit price, market orders at the reference mid, inverse contracts
+            at their face value (contracts × multiplier).
+        max_position_qty: largest absolute worst-case position (filled + same-side working orders +
+            this order), in base units or contracts.
+        price_collar_bps: largest distance of a limit price from the reference mid, in basis points.
+        reference_max_age_ms: oldest usable reference mid, in ms of the gate's clock.
+    """
+
+    max_order_qty: Decimal
+    max_order_notional_usd: Decimal
+    max_position_qty: Decimal
+    price_collar_bps: Decimal
+    reference_max_age_ms: int
+
+    def __post_init__(self) -> None:
+        for name in _DECIMAL_FIELDS:
+            value = getattr(self, name)
+            if not isinstance(value, Decimal) or not value.is_finite() or value <= 0:
+                raise ConfigError(f"{name} must be a finite decimal > 0, got {value!r}")
+        age = self.reference_max_age_ms
+        if isinstance(age, bool) or not isinstance(age, int) or age <= 0:
+            raise ConfigError(f"reference_max_age_ms must be an int > 0 (milliseconds), got {age!r}")
+
+
+class RiskConfig(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=True):
+    """Limits of every tradable instrument, keyed by instrument id (``"BTCUSDT.BINANCE_SPOT"``).
+
+    An instrument absent from ``instruments`` is rejected (``NO_LIMITS``), never unlimited.
+
+    Attributes:
+        instruments: limits by instrument id.
+        kill_switch_engaged: start with the kill switch engaged (every intent rejected).
+    """
+
+    instruments: dict[str, InstrumentLimits] = msgspec.field(default_factory=dict)
+    kill_switch_engaged: bool = False
+
+    @classmethod
+    def from_toml_dict(cls, data: Mapping[str, Any]) -> RiskConfig:
+        """Build from a parsed TOML table; raises :class:`ConfigError` naming the bad field."""
+        if not isinstance(data, Mapping):
+            raise ConfigError(f"risk config must be a table, got {type(data).__name__}")
+        unknown = sorted(set(data) - {"instruments", "kill_switch_engaged"})
+        if unknown:
+            raise ConfigError(f"risk config: unknown field {unknown[0]!r} (allowed: instruments, kill_switch_engaged)")
+        kill = data.get("kill_switch_engaged", False)
+        if not isinstance(kill, bool):
+            raise ConfigError(f"risk config: kill_switch_engaged must be true or false, got {kill!r}")
+        tables = data.get("instruments", {})
+        if not isinstance(tables, Mapping):
+            raise ConfigError(f"risk config: instruments must be a table of tables, got {type(tables).__name__}")
+        instruments = {}
+        for instrument_id, table in tables.items():
+            instruments[instrument_id] = limits_from_dict(table, where=f"instruments.{instrument_id!r}")
+        return cls(instruments=instruments, kill_switch_engaged=kill)
+
+
+def limits_from_dict(table: Any, where: str = "limits") -> InstrumentLimits:
+    """Build :class:`InstrumentLimits` from a mapping; raises :class:`ConfigError` naming ``where`` and the field."""
+    if not isinstance(table, Mapping):
+        raise ConfigError(f"{where} must be a table, got {type(table).__name__} {table!r}")
+    exact = {key: _exact(value) for key, value in table.items()}
+    try:
+        return msgspec.convert(exact, InstrumentLimits)
+    except msgspec.ValidationError as exc:
+        message = str(exc).replace("`$.", f"`{where}.").replace("`$`", f"`{where}`")
+        raise ConfigError(f"{where}: {message}") from exc
+    except ConfigError as exc:
+        raise ConfigError(f"{where}.{exc}") from exc
+
+
+def load_risk_config(path: str | Path) -> RiskConfig:
+    """Read a TOML file (top-level ``kill_switch_engaged`` and ``[instruments."ID"]`` tables)."""
+    path = Path(path)
+    try:
+        text = path.read_text(encoding="utf-8")
+    except OSError as exc:
+        raise ConfigError(f"cannot read risk config {str(path)!r}: {exc}") from exc
+    try:
+        data = tomllib.loads(text, parse_float=Decimal)
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"risk config {str(path)!r} is not valid TOML: {exc}") from exc
+    try:
+        return RiskConfig.from_toml_dict(data)
+    except ConfigError as exc:
+        raise ConfigError(f"{path.name}: {exc}") from exc
+
+
+def _exact(value: Any) -> Any:
+    """A float becomes the Decimal of its shortest repr (``0.1`` → ``Decimal('0.1')``); other values pass."""
+    if isinstance(value, float):
+        return Decimal(repr(value))
+    return value

@@ -1,0 +1,163 @@
+"""The pre-trade risk gate: every intent passes it, and nothing reaches a venue any other way.
+
+:meth:`RiskGate.evaluate` journals the intent, runs the rules of :func:`arbkit.risk.rules.default_rules`
+in order (kill switch first), stops at the first failure, journals the decision and returns it. There
+is no flag, argument or mode that skips a rule.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Mapping
+from typing import Any
+
+from arbkit.audit import kinds
+from arbkit.audit.journal import Journal
+from arbkit.core.errors import ConfigError
+from arbkit.core.instruments import InstrumentRegistry
+from arbkit.core.messages import OrderIntent, RiskCheck, RiskDecision
+from arbkit.core.time import Clock
+from arbkit.risk.config import InstrumentLimits, RiskConfig, limits_from_dict
+from arbkit.risk.context import RuleContext
+from arbkit.risk.errors import RiskError
+from arbkit.risk.kill_switch import KillSwitch
+from arbkit.risk.reasons import ReasonCode
+from arbkit.risk.rules import RiskRule, default_rules
+from arbkit.risk.views import ExposureView, MarketView
+
+GATE_ACTOR = "risk_gate"
+"""Actor of the gate's own journal entries (decisions, initial config)."""
+
+USD_QUOTES = frozenset({"USD", "USDT", "USDC"})
+"""Quote currencies whose notional counts 1:1 as USD for ``max_order_notional_usd``."""
+
+
+class RiskGate:
+    """Pre-trade risk gate.
+
+    Args:
+        config: limits per instrument and the initial kill-switch state.
+        instruments: the registry; every instrument named in ``config`` must be in it and quoted in USD.
+        market: reference mids (the engine's books).
+        exposure: filled positions and working orders (portfolio + OMS).
+        clock: time source (int ns) for reference ages and journal entries.
+        journal: receives every intent, decision, kill-switch and limit change.
+    """
+
+    def __init__(self, config: RiskConfig, instruments: InstrumentRegistry, market: MarketView,
+                 exposure: ExposureView, clock: Clock, journal: Journal) -> None:
+        for instrument_id in config.instruments:
+            self._check_instrument(instrument_id, instruments)
+        self._instruments = instruments
+        self._market = market
+        self._exposure = exposure
+        self._clock = clock
+        self._journal = journal
+        self._limits: dict[str, InstrumentLimits] = dict(config.instruments)
+        self._kill_switch = KillSwitch(journal, clock, engaged=config.kill_switch_engaged)
+        self._rules: tuple[RiskRule, ...] = default_rules(self._kill_switch)
+        self._rejections: Counter[str] = Counter()
+        self._approvals = 0
+        journal.append(kinds.CONFIG, ts_ns=clock.now_ns(), actor=GATE_ACTOR,
+                       payload={"action": "risk_config_loaded", "config": config})
+
+    # -- state -----------------------------------------------------------------------------
+    @property
+    def kill_switch(self) -> KillSwitch:
+        """The gate's kill switch: ``gate.kill_switch.engage(actor, reason)``."""
+        return self._kill_switch
+
+    @property
+    def config(self) -> RiskConfig:
+        """The limits in force now, as a new frozen config."""
+        return RiskConfig(instruments=dict(self._limits), kill_switch_engaged=self._kill_switch.engaged)
+
+    @property
+    def rule_names(self) -> tuple[str, ...]:
+        """Names of the rules in the order they run."""
+        return tuple(rule.name for rule in self._rules)
+
+    @property
+    def approvals(self) -> int:
+        """Number of approved intents so far."""
+        return self._approvals
+
+    def rejections_by_reason(self) -> dict[str, int]:
+        """Number of rejected intents by reason code (codes with no rejection are absent)."""
+        return dict(self._rejections)
+
+    # -- evaluation ------------------------------------------------------------------------
+    def evaluate(self, intent: OrderIntent) -> RiskDecision:
+        """Decide on ``intent``; the intent and the decision are both journaled, approved or not."""
+        now_ns = self._clock.now_ns()
+        script_id = intent.script_id if isinstance(intent.script_id, str) and intent.script_id else "unknown"
+        self._journal.append(kinds.INTENT, ts_ns=now_ns, payload=intent, actor=script_id)
+        ctx = RuleContext(instrument_id=intent.instrument_id, now_ns=now_ns, instruments=self._instruments,
+                          limits=self._limits, market=self._market, exposure=self._exposure)
+        checks: list[RiskCheck] = []
+        failed: tuple[ReasonCode, RiskCheck] | None = None
+        for rule in self._rules:
+            check = rule.check(intent, ctx)
+            checks.append(check)
+            if not check.passed:
+                failed = (rule.reason, check)
+                break
+        decision = RiskDecision(
+            intent_id=intent.intent_id,
+            script_id=intent.script_id,
+            instrument_id=intent.instrument_id,
+            ts=now_ns,
+            approved=failed is None,
+            reason_code="" if failed is None else failed[0].value,
+            detail="" if failed is None else failed[0].describe(failed[1].value, failed[1].limit),
+            checks=tuple(checks),
+        )
+        self._journal.append(kinds.RISK_DECISION, ts_ns=now_ns, payload=decision, actor=GATE_ACTOR)
+        if failed is None:
+            self._approvals += 1
+        else:
+            self._rejections[failed[0].value] += 1
+        return decision
+
+    # -- runtime changes -------------------------------------------------------------------
+    def set_limits(self, instrument_id: str, limits: InstrumentLimits | Mapping[str, Any], actor: str,
+                   reason: str) -> None:
+        """Replace (or add) the limits of ``instrument_id``; journaled (kind ``"config"``) with who and why."""
+        _require_text("set_limits", actor, reason)
+        self._check_instrument(instrument_id, self._instruments)
+        if not isinstance(limits, InstrumentLimits):
+            limits = limits_from_dict(limits, where=f"limits of {instrument_id!r}")
+        old = self._limits.get(instrument_id)
+        self._journal.append(kinds.CONFIG, ts_ns=self._clock.now_ns(), actor=actor,
+                             payload={"action": "set_limits", "instrument_id": instrument_id, "old": old,
+                                      "new": limits, "actor": actor, "reason": reason})
+        self._limits[instrument_id] = limits
+
+    def remove_limits(self, instrument_id: str, actor: str, reason: str) -> None:
+        """Remove the limits of ``instrument_id`` so every intent for it is rejected (``NO_LIMITS``); journaled."""
+        _require_text("remove_limits", actor, reason)
+        if instrument_id not in self._limits:
+            raise RiskError(f"remove_limits: {instrument_id!r} has no limits; configured: "
+                            f"{', '.join(sorted(self._limits)) or 'none'}")
+        old = self._limits[instrument_id]
+        self._journal.append(kinds.CONFIG, ts_ns=self._clock.now_ns(), actor=actor,
+                             payload={"action": "remove_limits", "instrument_id": instrument_id, "old": old,
+                                      "new": None, "actor": actor, "reason": reason})
+        del self._limits[instrument_id]
+
+    @staticmethod
+    def _check_instrument(instrument_id: str, instruments: InstrumentRegistry) -> None:
+        if instrument_id not in instruments:
+            known = ", ".join(sorted(i.id for i in instruments)) or "none"
+            raise ConfigError(f"risk limits given for unknown instrument {instrument_id!r}; known: {known}")
+        quote = instruments.get(instrument_id).quote
+        if quote not in USD_QUOTES:
+            raise ConfigError(f"risk limits for {instrument_id!r}: quote currency {quote!r} cannot be valued in "
+                              f"USD (supported: {', '.join(sorted(USD_QUOTES))})")
+
+
+def _require_text(action: str, actor: object, reason: object) -> None:
+    if not isinstance(actor, str) or not actor.strip():
+        raise RiskError(f"{action}: actor must be a non-empty str, got {actor!r}")
+    if not isinstance(reason, str) or not reason.strip():
+        raise RiskError(f"{action} by {actor!r}: reason must be a non-empty str, got {reason!r}")

@@ -1,0 +1,45 @@
+"""Reason codes of risk-gate rejections, and the message template of each.
+
+A rejected :class:`~arbkit.core.messages.RiskDecision` carries ``reason_code`` = one of these values
+and ``detail`` = the template filled with the failing check's value and limit.
+
+>>> ReasonCode.MAX_ORDER_QTY.value
+'MAX_ORDER_QTY'
+>>> ReasonCode.MAX_ORDER_QTY.describe(value="2.5", limit="1")
+'order quantity 2.5 exceeds max_order_qty 1'
+"""
+
+from __future__ import annotations
+
+from enum import Enum
+
+
+class ReasonCode(str, Enum):
+    """Why the risk gate rejected an intent. Rules run in the order listed here."""
+
+    KILL_SWITCH = "KILL_SWITCH"
+    UNKNOWN_INSTRUMENT = "UNKNOWN_INSTRUMENT"
+    NO_LIMITS = "NO_LIMITS"
+    INVALID_INTENT = "INVALID_INTENT"
+    MAX_ORDER_QTY = "MAX_ORDER_QTY"
+    NO_REFERENCE_PRICE = "NO_REFERENCE_PRICE"
+    PRICE_COLLAR = "PRICE_COLLAR"
+    MAX_ORDER_VALUE = "MAX_ORDER_VALUE"
+    MAX_POSITION = "MAX_POSITION"
+
+    def describe(self, value: str, limit: str) -> str:
+        """Human-readable explanation naming the offending value and the limit."""
+        return _TEMPLATES[self].format(value=value, limit=limit)
+
+
+_TEMPLATES: dict[ReasonCode, str] = {
+    ReasonCode.KILL_SWITCH: "kill switch is engaged ({value}); all intents are rejected",
+    ReasonCode.UNKNOWN_INSTRUMENT: "instrument {value} is not in the instrument registry",
+    ReasonCode.NO_LIMITS: "instrument {value} has no risk limits configured",
+    ReasonCode.INVALID_INTENT: "invalid intent: {value} (expected {limit})",
+    ReasonCode.MAX_ORDER_QTY: "order quantity {value} exceeds max_order_qty {limit}",
+    ReasonCode.NO_REFERENCE_PRICE: "no usable reference price: {value} (required {limit})",
+    ReasonCode.PRICE_COLLAR: "limit price is {value} bps from the reference mid, beyond price_collar_bps {limit}",
+    ReasonCode.MAX_ORDER_VALUE: "order notional {value} USD exceeds max_order_notional_usd {limit}",
+    ReasonCode.MAX_POSITION: "worst-case position {value} would exceed max_position_qty {limit}",
+}

@@ -1,0 +1,238 @@
+"""Pre-trade rules. Each is a small class with a ``name``, the ``reason`` it rejects with, and one
+``check(intent, ctx) -> RiskCheck`` that never raises on any intent.
+
+The gate runs :func:`default_rules` in order and stops at the first failure, so a rule may rely on the
+rules before it (a known instrument with limits and a well-formed intent). Each rule still fails closed
+if called alone without those.
+
+Units: quantities in ``RiskCheck.value``/``limit`` are base units (or contracts for inverse perps),
+notional in USD, collar in basis points, ages in ms.
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal, localcontext
+from typing import Protocol
+
+from arbkit.core.enums import OrderType, Side
+from arbkit.core.messages import OrderIntent, RiskCheck
+from arbkit.risk.context import RuleContext
+from arbkit.risk.kill_switch import KillSwitch
+from arbkit.risk.reasons import ReasonCode
+
+_BPS = Decimal(10_000)
+_PRECISION = 60  # digits for collar arithmetic, so even absurd prices compare exactly
+
+
+class RiskRule(Protocol):
+    """One pre-trade control."""
+
+    name: str
+    reason: ReasonCode
+
+    def check(self, intent: OrderIntent, ctx: RuleContext) -> RiskCheck:
+        """Verdict on ``intent``; ``passed=False`` means reject with :attr:`reason`."""
+        ...
+
+
+def _is_int(value: object) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool)
+
+
+def _not_ready(name: str, what: str) -> RiskCheck:
+    return RiskCheck(rule=name, passed=False, value=what, limit="checked by an earlier rule")
+
+
+class KillSwitchRule:
+    """Rejects everything while the kill switch is engaged."""
+
+    name = "kill_switch"
+    reason = ReasonCode.KILL_SWITCH
+
+    def __init__(self, kill_switch: KillSwitch) -> None:
+        self._kill_switch = kill_switch
+
+    def check(self, intent: OrderIntent, ctx: RuleContext) -> RiskCheck:
+        if self._kill_switch.engaged:
+            actor, why = self._kill_switch.last_change
+            return RiskCheck(rule=self.name, passed=False, value=f"engaged by {actor}: {why}", limit="released")
+        return RiskCheck(rule=self.name, passed=True, value="released", limit="released")
+
+
+class KnownInstrumentRule:
+    """Rejects an intent for an instrument the registry does not know."""
+
+    name = "known_instrument"
+    reason = ReasonCode.UNKNOWN_INSTRUMENT
+
+    def check(self, intent: OrderIntent, ctx: RuleContext) -> RiskCheck:
+        return RiskCheck(rule=self.name, passed=ctx.instrument is not None, value=repr(intent.instrument_id),
+                         limit="a registered instrument id")
+
+
+class LimitsConfiguredRule:
+    """Rejects an instrument without configured limits (no limits is not unlimited)."""
+
+    name = "limits_configured"
+    reason = ReasonCode.NO_LIMITS
+
+    def check(self, intent: OrderIntent, ctx: RuleContext) -> RiskCheck:
+        return RiskCheck(rule=self.name, passed=ctx.limits is not None, value=repr(intent.instrument_id),
+                         limit="an instrument with [instruments.ID] limits")
+
+
+class ValidIntentRule:
+    """Rejects malformed intents: qty <= 0, a limit order without a price > 0, a market order with a price."""
+
+    name = "valid_intent"
+    reason = ReasonCode.INVALID_INTENT
+
+    def check(self, intent: OrderIntent, ctx: RuleContext) -> RiskCheck:
+        problem, expected = self._problem(intent)
+        if problem:
+            return RiskCheck(rule=self.name, passed=False, value=problem, limit=expected)
+        return RiskCheck(rule=self.name, passed=True, value="well-formed", limit="well-formed")
+
+    @staticmethod
+    def _problem(intent: OrderIntent) -> tuple[str, str]:
+        if not isinstance(intent.side, Side):
+            return f"side {intent.side!r}", "BUY or SELL"
+        if not isinstance(intent.order_type, OrderType):
+            return f"order_type {intent.order_type!r}", "market or limit"
+        if not _is_int(intent.qty_lots) or intent.qty_lots <= 0:
+            return f"qty_lots {intent.qty_lots!r}", "an int > 0"
+        price = intent.price_ticks
+        if intent.order_type is OrderType.MARKET:
+            if price is not None:
+                return f"market order with price_ticks {price!r}", "price_ticks None for a market order"
+        elif price is None or not _is_int(price) or price <= 0:
+            return f"limit order with price_ticks {price!r}", "an int > 0 for a limit order"
+        return "", ""
+
+
+class MaxOrderQtyRule:
+    """Rejects an order larger than ``max_order_qty`` (base units or contracts)."""
+
+    name = "max_order_qty"
+    reason = ReasonCode.MAX_ORDER_QTY
+
+    def check(self, intent: OrderIntent, ctx: RuleContext) -> RiskCheck:
+        if ctx.instrument is None or ctx.limits is None:
+            return _not_ready(self.name, "no instrument or limits")
+        size = ctx.instrument.lots_to_size(intent.qty_lots)
+        limit = ctx.limits.max_order_qty
+        return RiskCheck(rule=self.name, passed=size <= limit, value=str(size), limit=str(limit))
+
+
+class ReferencePriceRule:
+    """Rejects when there is no reference mid or it is older than ``reference_max_age_ms``."""
+
+    name = "reference_price"
+    reason = ReasonCode.NO_REFERENCE_PRICE
+
+    def check(self, intent: OrderIntent, ctx: RuleContext) -> RiskCheck:
+        if ctx.limits is None:
+            return _not_ready(self.name, "no limits")
+        limit = f"a mid at most {ctx.limits.reference_max_age_ms} ms old"
+        problem = ctx.reference_problem()
+        if problem:
+            return RiskCheck(rule=self.name, passed=False, value=problem, limit=limit)
+        return RiskCheck(rule=self.name, passed=True, value=f"mid {ctx.reference().mid_ticks} ticks", limit=limit)
+
+
+class PriceCollarRule:
+    """Rejects a limit price more than ``price_collar_bps`` from the reference mid. Market orders pass."""
+
+    name = "price_collar"
+    reason = ReasonCode.PRICE_COLLAR
+
+    def check(self, intent: OrderIntent, ctx: RuleContext) -> RiskCheck:
+        if ctx.limits is None:
+            return _not_ready(self.name, "no limits")
+        limit = ctx.limits.price_collar_bps
+        if intent.order_type is OrderType.MARKET:
+            return RiskCheck(rule=self.name, passed=True, value="market order", limit=str(limit))
+        mid = ctx.reference().mid_ticks
+        if ctx.reference_problem() or mid is None or not _is_int(intent.price_ticks):
+            return _not_ready(self.name, "no fresh reference mid or no limit price")
+        with localcontext() as decimal_context:
+            decimal_context.prec = _PRECISION
+            distance = abs(Decimal(intent.price_ticks) - mid)  # type: ignore[arg-type]
+            passed = distance * _BPS <= limit * mid
+            bps = (distance * _BPS / mid).quantize(Decimal("0.0001"))
+        return RiskCheck(rule=self.name, passed=passed, value=str(bps), limit=str(limit))
+
+
+class MaxOrderValueRule:
+    """Rejects an order worth more than ``max_order_notional_usd``.
+
+    Limit orders are valued at their price, market orders at the reference mid rounded up to a tick,
+    inverse contracts at face value (contracts × multiplier). USDT/USDC quotes count as USD.
+    """
+
+    name = "max_order_value"
+    reason = ReasonCode.MAX_ORDER_VALUE
+
+    def check(self, intent: OrderIntent, ctx: RuleContext) -> RiskCheck:
+        if ctx.instrument is None or ctx.limits is None:
+            return _not_ready(self.name, "no instrument or limits")
+        if intent.order_type is OrderType.MARKET:
+            if ctx.reference_problem():
+                return _not_ready(self.name, "no fresh reference mid for a market order")
+            price_ticks = ctx.reference().ceil_ticks
+        elif _is_int(intent.price_ticks):
+            price_ticks = intent.price_ticks  # type: ignore[assignment]
+        else:
+            return _not_ready(self.name, "no limit price")
+        with localcontext() as decimal_context:
+            decimal_context.prec = _PRECISION
+            notional = ctx.instrument.notional_quote(price_ticks, intent.qty_lots)
+        limit = ctx.limits.max_order_notional_usd
+        return RiskCheck(rule=self.name, passed=notional <= limit, value=str(notional), limit=str(limit))
+
+
+class MaxPositionRule:
+    """Rejects an order whose worst-case position would exceed ``max_position_qty`` in absolute value.
+
+    Worst case in the order's direction: ``position + sign × (same-side working lots + order lots)``.
+    An order that only shrinks the worst-case position towards zero (without crossing it) passes even
+    when that position is above the limit, so a position over a lowered limit can always be reduced.
+    """
+
+    name = "max_position"
+    reason = ReasonCode.MAX_POSITION
+
+    def check(self, intent: OrderIntent, ctx: RuleContext) -> RiskCheck:
+        instrument, limits = ctx.instrument, ctx.limits
+        if instrument is None or limits is None or not isinstance(intent.side, Side):
+            return _not_ready(self.name, "no instrument, limits or side")
+        position = ctx.exposure.position_lots(instrument.id)
+        working = ctx.exposure.open_order_lots(instrument.id, intent.side)
+        limit = f"±{limits.max_position_qty}"
+        if not _is_int(position) or not _is_int(working) or working < 0:
+            return RiskCheck(rule=self.name, passed=False,
+                             value=f"invalid exposure: position {position!r}, working {working!r}", limit=limit)
+        sign = int(intent.side)
+        before = position + sign * working
+        after = before + sign * intent.qty_lots
+        value = str(instrument.lots_to_size(after))
+        within = instrument.lots_to_size(abs(after)) <= limits.max_position_qty
+        reducing = 0 <= after < before or before < after <= 0
+        if not within and reducing:
+            value += f" (reduces from {instrument.lots_to_size(before)})"
+        return RiskCheck(rule=self.name, passed=within or reducing, value=value, limit=limit)
+
+
+def default_rules(kill_switch: KillSwitch) -> tuple[RiskRule, ...]:
+    """Every rule, in the order the gate runs them (kill switch first)."""
+    return (
+        KillSwitchRule(kill_switch),
+        KnownInstrumentRule(),
+        LimitsConfiguredRule(),
+        ValidIntentRule(),
+        MaxOrderQtyRule(),
+        ReferencePriceRule(),
+        PriceCollarRule(),
+        MaxOrderValueRule(),
+        MaxPositionRule(),
+    )
