@@ -1,1 +1,1 @@
-"""models layer."""
+"""Models: labels, training, metrics and per-tick inference behind one small contract."""
