@@ -1,1 +1,1 @@
-"""backtest layer."""
+"""Backtesting: the engine loop, its configuration and the research pipeline built on it."""

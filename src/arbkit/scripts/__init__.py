@@ -1,1 +1,1 @@
-"""scripts layer."""
+"""User arbitrage scripts and what they see of the platform (a context, never the venue)."""

@@ -1,1 +1,1 @@
-"""system layer."""
+"""Composition root and the wiring between components (order path, views)."""

@@ -139,7 +139,9 @@ class _Fields:
         price_of = self.instrument.price_parser.parse
         size_of = self.instrument.size_parser.parse
         try:
-            out = tuple([(price_of(row[0]), size_of(row[1])) for row in rows])
+            # a row that is not a list (e.g. the string "12", whose [0] and [1] are digits) is left out,
+            # so the length check below sends it to the row-by-row check that rejects it
+            out = tuple([(price_of(row[0]), size_of(row[1])) for row in rows if row.__class__ is list])
         except (ValueError, TypeError, IndexError, KeyError, AttributeError):
             out = ()  # fall through to the row-by-row check below, which names the bad row
         if len(out) == len(rows) and all(price > 0 for price, _ in out):

@@ -1,0 +1,122 @@
+"""Backtest configuration: one TOML file, validated into frozen typed sections.
+
+``arbkit backtest CONFIG.toml`` reads it; ``arbkit demo`` uses the embedded ``default.toml``. Every
+section rejects unknown keys, so a typo is an error naming the key, not a silently ignored setting.
+"""
+
+from __future__ import annotations
+
+import tomllib
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+import msgspec
+
+from arbkit.core.errors import ConfigError
+from arbkit.features.basis import BasisFeatureSpec
+from arbkit.risk.config import RiskConfig
+from arbkit.scripts.basis_arb import BasisArbConfig
+from arbkit.sim.config import SimVenueConfig
+
+DEFAULT_CONFIG = Path(__file__).with_name("default.toml")
+
+
+class DataConfig(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=True):
+    """Recorded files: each inner list is one instrument's files in chain order (empty: shipped sample)."""
+
+    streams: list[list[str]] = msgspec.field(default_factory=list)
+
+
+class FeaturesConfig(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=True):
+    """Feature set parameters and the decision sampling interval."""
+
+    halflife_ms: int = 10_000
+    imbalance_levels: int = 5
+    decision_interval_ms: int = 100
+
+    def spec(self) -> BasisFeatureSpec:
+        """The feature-set declaration these settings describe."""
+        return BasisFeatureSpec(halflife_ns=self.halflife_ms * 1_000_000, imbalance_levels=self.imbalance_levels)
+
+
+class ModelConfig(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=True):
+    """Training settings: time split, label definition and regularisation."""
+
+    train_fraction: float = 0.5
+    horizon_ms: int = 15_000
+    revert_fraction: float = 0.5
+    min_abs_z: float = 1.0
+    c_regularisation: float = 1.0
+    seed: int = 7
+
+    def __post_init__(self) -> None:
+        if not 0.05 <= self.train_fraction <= 0.95:
+            raise ConfigError(f"model.train_fraction {self.train_fraction} must be within [0.05, 0.95]")
+        if self.horizon_ms <= 0:
+            raise ConfigError(f"model.horizon_ms {self.horizon_ms} must be > 0")
+
+
+class BacktestConfig(msgspec.Struct, frozen=True, kw_only=True):
+    """A whole backtest: data, features, model, strategy, risk limits and venue simulation."""
+
+    name: str
+    capital_usd: Decimal
+    equity_interval_ms: int
+    data: DataConfig
+    features: FeaturesConfig
+    model: ModelConfig
+    strategy: BasisArbConfig
+    sim: SimVenueConfig
+    risk: RiskConfig
+    source: str = ""
+
+
+_SECTIONS = {"name", "capital_usd", "equity_interval_ms", "data", "features", "model", "strategy", "sim", "risk"}
+
+
+def _section(raw: dict[str, Any], key: str, kind: type, where: str) -> Any:
+    try:
+        return msgspec.convert(raw.get(key, {}), kind, strict=False)
+    except (msgspec.ValidationError, ConfigError) as exc:
+        raise ConfigError(f"{where}: [{key}] {exc}") from None
+
+
+def parse_config(raw: dict[str, Any], where: str = "config") -> BacktestConfig:
+    """Validate a parsed TOML document into a :class:`BacktestConfig`; raises :class:`ConfigError`."""
+    unknown = sorted(set(raw) - _SECTIONS)
+    if unknown:
+        raise ConfigError(f"{where}: unknown key {unknown[0]!r} (allowed: {', '.join(sorted(_SECTIONS))})")
+    try:
+        risk = RiskConfig.from_toml_dict(raw.get("risk", {}))
+    except ConfigError as exc:
+        raise ConfigError(f"{where}: [risk] {exc}") from None
+    try:
+        capital = Decimal(str(raw.get("capital_usd", "10000")))
+    except ArithmeticError:
+        raise ConfigError(f"{where}: capital_usd {raw.get('capital_usd')!r} is not a number") from None
+    if not capital.is_finite() or capital <= 0:
+        raise ConfigError(f"{where}: capital_usd {capital} must be > 0")
+    interval = raw.get("equity_interval_ms", 1000)
+    if not isinstance(interval, int) or interval <= 0:
+        raise ConfigError(f"{where}: equity_interval_ms {interval!r} must be a positive integer")
+    return BacktestConfig(
+        name=str(raw.get("name", "backtest")), capital_usd=capital, equity_interval_ms=interval,
+        data=_section(raw, "data", DataConfig, where), features=_section(raw, "features", FeaturesConfig, where),
+        model=_section(raw, "model", ModelConfig, where), strategy=_section(raw, "strategy", BasisArbConfig, where),
+        sim=_section(raw, "sim", SimVenueConfig, where), risk=risk, source=where,
+    )
+
+
+def load_config(path: str | Path | None = None) -> BacktestConfig:
+    """Read a TOML config (the embedded default when ``path`` is None)."""
+    path = Path(path) if path is not None else DEFAULT_CONFIG
+    try:
+        text = path.read_text(encoding="utf-8")
+    except OSError as exc:
+        raise ConfigError(f"cannot read config {str(path)!r}: {exc}") from None
+    try:
+        raw = tomllib.loads(text, parse_float=Decimal)
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"{path}: not valid TOML: {exc}") from None
+    return parse_config(raw, where=str(path))

@@ -1,0 +1,111 @@
+"""The research-to-backtest pipeline behind ``arbkit demo`` and ``arbkit backtest``.
+
+real recorded data → replay → decision points and features → labels → model (purged time split)
+→ backtest of the script on the out-of-sample part → journal → HTML report.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+
+import msgspec
+
+from arbkit.adapters.binance.instruments import binance_registry
+from arbkit.adapters.binance.reader import ReadStats
+from arbkit.audit import kinds
+from arbkit.audit.journal import Journal
+from arbkit.backtest.config import BacktestConfig
+from arbkit.backtest.engine import EngineRun
+from arbkit.backtest.training import TrainedModel, train_basis_model
+from arbkit.data.replay import Replay
+from arbkit.data.sample import SAMPLE_SPOT_BTC, SAMPLE_USDM_BTC, sample_path
+from arbkit.scripts.basis_arb import SpotPerpBasisScript
+from arbkit.scripts.basis_signal import BasisSignal, SignalRecorder
+from arbkit.system.kernel import build_backtest_engine
+from arbkit.system.order_path import OrderPath
+from arbkit.portfolio.portfolio import PositionRow
+
+Progress = Callable[[str, int, int], None]
+"""``progress(stage, advance, total)``: advance a named stage by ``advance`` of ``total`` units."""
+
+
+class PipelineResult(msgspec.Struct, kw_only=True):
+    """Everything a report or a test needs from one pipeline run."""
+
+    config: BacktestConfig
+    read_stats: list[ReadStats]
+    messages: int
+    trained: TrainedModel
+    run: EngineRun
+    path: OrderPath
+    positions: list[PositionRow]
+    predictions: list[tuple[int, float, float]]
+    journal_path: Path
+    decision_points: int
+
+
+def stream_files(config: BacktestConfig) -> list[list[Path]]:
+    """The configured files, or the shipped sample (BTC spot and USDⓈ-M) when none are configured."""
+    if config.data.streams:
+        return [[Path(p) for p in group] for group in config.data.streams]
+    return [[sample_path(SAMPLE_SPOT_BTC)], [sample_path(SAMPLE_USDM_BTC)]]
+
+
+def run_pipeline(config: BacktestConfig, out_dir: Path, progress: Progress | None = None) -> PipelineResult:
+    """Run the whole pipeline; writes ``journal.sqlite`` and ``model.json`` into ``out_dir``."""
+    out_dir.mkdir(parents=True, exist_ok=True)
+    report = progress or (lambda stage, advance, total: None)
+    instruments = binance_registry()
+    replay = Replay.from_binance_files(stream_files(config), instruments)
+    timeline = []
+    for item in replay.timed():
+        timeline.append(item)
+        if len(timeline) % 4096 == 0:
+            report("read", 4096, 0)
+    report("read", len(timeline) % 4096, len(timeline))
+    total = len(timeline)
+    strategy = config.strategy
+    instrument_ids = [strategy.spot_instrument, strategy.perp_instrument]
+    spec = config.features.spec()
+    interval_ns = config.features.decision_interval_ms * 1_000_000
+    equity_ns = config.equity_interval_ms * 1_000_000
+
+    # pass 1: record decision points with the production sampler, no orders
+    recorder = SignalRecorder(BasisSignal(spec, *instrument_ids, interval_ns))
+    with Journal(":memory:") as scratch:
+        recording_engine = build_backtest_engine(
+            instruments=instruments, instrument_ids=instrument_ids, risk=config.risk, sim=config.sim,
+            journal=scratch, scripts=[lambda: (recorder, "none")], equity_interval_ns=equity_ns)
+        recording_engine.run(timeline, lambda n: report("features", n, total))
+    recorded = recorder.arrays()
+    trained = train_basis_model(recorded, spec, config.model)
+    trained.model.save(out_dir / "model.json")
+
+    # pass 2: trade out of sample with the trained model
+    journal_path = out_dir / "journal.sqlite"
+    if journal_path.exists():
+        journal_path.unlink()
+    journal = Journal(journal_path)
+    journal.append(kinds.CONFIG, timeline[0][0] if timeline else 0, msgspec.to_builtins(config), actor="pipeline")
+    journal.append(kinds.MODEL, trained.cutoff_ns, {
+        "version": trained.model.version, "feature_digest": spec.digest(), "train_rows": trained.train_rows,
+        "test_rows": trained.test_rows, "test_metrics": trained.test_metrics, "cutoff_ns": trained.cutoff_ns,
+    }, actor="pipeline")
+    script = SpotPerpBasisScript("basis-btc", msgspec.structs.replace(strategy, trading_start_ns=trained.cutoff_ns),
+                                 BasisSignal(spec, *instrument_ids, interval_ns), trained.model)
+    engine = build_backtest_engine(
+        instruments=instruments, instrument_ids=instrument_ids, risk=config.risk, sim=config.sim, journal=journal,
+        scripts=[lambda: (script, trained.model.version)], equity_interval_ns=equity_ns)
+    run = engine.run(timeline, lambda n: report("backtest", n, total))
+    marks = engine.marks()
+    journal.append(kinds.BACKTEST, run.last_ts_ns, {
+        "messages": run.messages, "fills": len(engine.path.fills), "rejections": len(engine.path.rejections),
+        "equity_usd": str(run.equity[-1].equity_usd) if run.equity else "0",
+    }, actor="pipeline")
+    journal.close()
+    return PipelineResult(
+        config=config, read_stats=replay.stats(), messages=total, trained=trained, run=run, path=engine.path,
+        positions=engine.portfolio.snapshot(marks), predictions=script.predictions, journal_path=journal_path,
+        decision_points=len(recorded["ts_ns"]),
+    )

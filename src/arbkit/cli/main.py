@@ -1,0 +1,113 @@
+"""The ``arbkit`` command line: demo, backtest and journal."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Optional
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from arbkit.core.errors import ArbkitError
+
+app = typer.Typer(add_completion=False, no_args_is_help=True,
+                  help="arbkit: ML arbitrage scripts from recorded data to a risk-checked venue.")
+console = Console()
+
+
+def _run(config_path: Optional[Path], out_dir: Path) -> None:
+    from arbkit.adapters.binance.instruments import binance_registry
+    from arbkit.backtest.config import load_config
+    from arbkit.backtest.pipeline import run_pipeline
+    from arbkit.backtest.report_builder import write_report
+    from arbkit.cli.progress import StageProgress
+
+    config = load_config(config_path)
+    console.print(f"[bold]arbkit[/bold] {config.name}: config {config.source}")
+    with StageProgress(console) as progress:
+        result = run_pipeline(config, out_dir, progress)
+    report_path = write_report(result, binance_registry(), out_dir / "report.html")
+    _summary(result)
+    console.print(f"report:  {report_path}")
+    console.print(f"journal: {result.journal_path}  (arbkit journal {result.journal_path})")
+    console.print(f"model:   {out_dir / 'model.json'}")
+
+
+def _summary(result) -> None:  # type: ignore[no-untyped-def]
+    trained = result.trained
+    table = Table(title="run summary", show_header=False)
+    table.add_row("messages replayed", f"{result.messages:,}")
+    table.add_row("decision points", f"{result.decision_points:,}")
+    table.add_row("model", f"{trained.model.version} (train {trained.train_rows}, test {trained.test_rows} rows)")
+    for key in ("accuracy", "precision", "recall", "roc_auc"):
+        if key in trained.test_metrics:
+            table.add_row(f"out-of-sample {key}", f"{trained.test_metrics[key]:.3f}")
+    table.add_row("intents / fills", f"{result.path.intents} / {len(result.path.fills)}")
+    reasons = result.path.gate.rejections_by_reason()
+    table.add_row("risk rejections", ", ".join(f"{k} {v}" for k, v in sorted(reasons.items())) or "none")
+    if result.run.equity:
+        table.add_row("PnL (USD, net of fees)", f"{result.run.equity[-1].equity_usd:.4f}")
+    console.print(table)
+
+
+@app.command()
+def demo(out: Path = typer.Option(Path("arbkit-out/demo"), help="Folder for the report, journal and model.")) -> None:
+    """Run the whole path on the shipped real sample with the embedded default config."""
+    try:
+        _run(None, out)
+    except ArbkitError as exc:
+        console.print(f"[red]error:[/red] {exc}")
+        raise typer.Exit(2) from None
+
+
+@app.command()
+def backtest(config: Path = typer.Argument(..., help="TOML config (see docs/backtest.md)."),
+             out: Path = typer.Option(Path("arbkit-out/backtest"), help="Output folder.")) -> None:
+    """Run a backtest from a TOML config."""
+    try:
+        _run(config, out)
+    except ArbkitError as exc:
+        console.print(f"[red]error:[/red] {exc}")
+        raise typer.Exit(2) from None
+
+
+@app.command()
+def journal(path: Path = typer.Argument(..., help="journal.sqlite written by a run."),
+            kind: Optional[str] = typer.Option(None, help="Only this kind (intent, risk_decision, order, fill, ...)."),
+            limit: int = typer.Option(50, help="Most entries to print."),
+            verify: bool = typer.Option(False, help="Check the hash chain instead of listing.")) -> None:
+    """Read back a run's journal (or verify its hash chain)."""
+    from arbkit.audit.journal import Journal
+
+    if not path.exists():
+        console.print(f"[red]error:[/red] no journal at {path}")
+        raise typer.Exit(2)
+    with Journal(path) as store:
+        if verify:
+            check = store.verify()
+            colour = "green" if check.ok else "red"
+            console.print(f"[{colour}]chain {'ok' if check.ok else 'BROKEN'}[/{colour}]: "
+                          f"{check.entries_checked} entries checked"
+                          + ("" if check.ok else f"; first bad seq {check.first_bad_seq}: {check.reason}"))
+            raise typer.Exit(0 if check.ok else 1)
+        counts = Table(title=f"{path}: entries by kind")
+        counts.add_column("kind")
+        counts.add_column("count", justify="right")
+        for name in ("config", "model", "intent", "risk_decision", "order", "fill", "book_gap", "kill_switch",
+                     "backtest"):
+            n = store.count(name)
+            if n:
+                counts.add_row(name, str(n))
+        console.print(counts)
+        rows = Table(title=f"first {limit} entries" + (f" of kind {kind}" if kind else ""))
+        for column in ("seq", "ts_ns", "kind", "actor", "payload"):
+            rows.add_column(column, overflow="fold")
+        for entry in store.entries(kind=kind, limit=limit):
+            payload = ", ".join(f"{k}={v}" for k, v in list(entry.payload.items())[:8])
+            rows.add_row(str(entry.seq), str(entry.ts_ns), entry.kind, entry.actor, payload)
+        console.print(rows)
+
+
+if __name__ == "__main__":  # pragma: no cover
+    app()

@@ -1,0 +1,120 @@
+"""What a script sees of the platform: time, read-only books, positions, and one way to send intents.
+
+A script never constructs or reaches the venue, the OMS or the risk gate: it calls
+:meth:`ScriptContext.submit`, which goes through the risk gate (see :mod:`arbkit.system.order_path`).
+The same context type is used in backtest, paper and live modes.
+"""
+
+from __future__ import annotations
+
+from typing import Protocol
+
+from arbkit.book.order_book import OrderBook
+from arbkit.core.enums import OrderType, Side, TimeInForce
+from arbkit.core.instruments import Instrument, InstrumentRegistry
+from arbkit.core.messages import Order, OrderIntent, RiskDecision
+from arbkit.core.time import Clock
+
+
+class BookView:
+    """Read-only view of one :class:`OrderBook` (prices in ticks, sizes in lots)."""
+
+    __slots__ = ("_book", "synced")
+
+    def __init__(self, book: OrderBook) -> None:
+        self._book = book
+        self.synced = True
+        """False after a sequence gap until a resync: do not trade on it."""
+
+    @property
+    def instrument_id(self) -> str:
+        """The book's instrument."""
+        return self._book.instrument_id
+
+    def best_bid(self) -> tuple[int, int] | None:
+        """(price ticks, size lots) of the best bid, or None."""
+        return self._book.best_bid()
+
+    def best_ask(self) -> tuple[int, int] | None:
+        """(price ticks, size lots) of the best ask, or None."""
+        return self._book.best_ask()
+
+    def mid_ticks(self) -> float | None:
+        """Mid price in ticks, or None if a side is empty."""
+        return self._book.mid_ticks()
+
+    def imbalance(self, n_levels: int = 5) -> float:
+        """Depth-weighted imbalance of the top ``n_levels``, in [-1, 1]."""
+        return self._book.imbalance(n_levels)
+
+    def levels(self, side: int, n: int) -> list[tuple[int, int]]:
+        """Top ``n`` levels of ``side`` (+1 bids, -1 asks), best first."""
+        return self._book.levels(side, n)
+
+
+class IntentSink(Protocol):
+    """Where a context sends intents: the risk-gated order path."""
+
+    def submit(self, intent: OrderIntent) -> RiskDecision:
+        """Evaluate and, if approved, send; returns the gate's decision."""
+        ...
+
+    def open_orders(self, script_id: str, instrument_id: str | None = None) -> list[Order]:
+        """Open and in-flight orders of a script."""
+        ...
+
+
+class PositionSource(Protocol):
+    """Filled positions by instrument, in signed lots."""
+
+    def position_lots(self, instrument_id: str) -> int:
+        """Signed filled position in lots."""
+        ...
+
+
+class ScriptContext:
+    """The platform as one script sees it. Built by the composition root, one per script."""
+
+    def __init__(self, *, script_id: str, model_version: str, clock: Clock, instruments: InstrumentRegistry,
+                 books: dict[str, BookView], positions: PositionSource, sink: IntentSink) -> None:
+        self.script_id = script_id
+        self.model_version = model_version
+        self._clock = clock
+        self._instruments = instruments
+        self._books = books
+        self._positions = positions
+        self._sink = sink
+        self._next_intent = 0
+
+    def now_ns(self) -> int:
+        """Current time, int ns (simulated in backtests)."""
+        return self._clock.now_ns()
+
+    def instrument(self, instrument_id: str) -> Instrument:
+        """The instrument definition (tick size, lot size, multiplier)."""
+        return self._instruments.get(instrument_id)
+
+    def book(self, instrument_id: str) -> BookView:
+        """Read-only book of an instrument the script subscribed to."""
+        return self._books[instrument_id]
+
+    def position_lots(self, instrument_id: str) -> int:
+        """Signed filled position in lots."""
+        return self._positions.position_lots(instrument_id)
+
+    def open_orders(self, instrument_id: str | None = None) -> list[Order]:
+        """This script's open and in-flight orders."""
+        return self._sink.open_orders(self.script_id, instrument_id)
+
+    def submit(self, instrument_id: str, side: Side, qty_lots: int, *, price_ticks: int | None = None,
+               order_type: OrderType = OrderType.LIMIT, time_in_force: TimeInForce = TimeInForce.GTC,
+               tag: str = "") -> RiskDecision:
+        """Build an intent tagged with this script and model version and send it through the risk gate."""
+        self._next_intent += 1
+        intent = OrderIntent(
+            intent_id=f"{self.script_id}-{self._next_intent}", script_id=self.script_id,
+            model_version=self.model_version, instrument_id=instrument_id, side=side, order_type=order_type,
+            qty_lots=qty_lots, ts_created=self._clock.now_ns(), price_ticks=price_ticks,
+            time_in_force=time_in_force, tag=tag,
+        )
+        return self._sink.submit(intent)

@@ -1,0 +1,82 @@
+"""The only way from an intent to a venue: risk gate → OMS → venue, and venue events back.
+
+Nothing else in arbkit calls a venue's ``submit``. Every intent gets exactly one journaled risk
+decision; a rejected intent never becomes an order and is kept with its reason code.
+"""
+
+from __future__ import annotations
+
+from typing import Protocol
+
+from arbkit.core.messages import Fill, Order, OrderIntent, RiskDecision
+from arbkit.oms.order_manager import OrderManager
+from arbkit.portfolio.portfolio import Portfolio
+from arbkit.risk.gate import RiskGate
+from arbkit.sim.events import CancelRejected, OrderAccepted, OrderCanceled, OrderFilled, OrderRejected, VenueEvent
+
+
+class Venue(Protocol):
+    """A venue an order path sends to (simulated, paper or live)."""
+
+    def submit(self, order: Order) -> None:
+        """Send a new order."""
+        ...
+
+    def cancel(self, client_order_id: str) -> None:
+        """Request a cancel."""
+        ...
+
+
+class OrderPath:
+    """Risk-gated order flow for all scripts of one engine.
+
+    Args:
+        gate: the pre-trade risk gate (journals intents and decisions).
+        oms: order state (journals orders and fills).
+        venue: where approved orders go.
+        portfolio: receives fills.
+    """
+
+    def __init__(self, gate: RiskGate, oms: OrderManager, venue: Venue, portfolio: Portfolio) -> None:
+        self.gate = gate
+        self.oms = oms
+        self.venue = venue
+        self.portfolio = portfolio
+        self.rejections: list[tuple[OrderIntent, RiskDecision]] = []
+        self.fills: list[Fill] = []
+        self.venue_rejections: list[OrderRejected] = []
+        self.intents = 0
+
+    def submit(self, intent: OrderIntent) -> RiskDecision:
+        """Evaluate ``intent``; if approved create the order and send it. Returns the decision."""
+        self.intents += 1
+        decision = self.gate.evaluate(intent)
+        if not decision.approved:
+            self.rejections.append((intent, decision))
+            return decision
+        order = self.oms.create(intent)
+        self.venue.submit(order)
+        return decision
+
+    def open_orders(self, script_id: str, instrument_id: str | None = None) -> list[Order]:
+        """Open and in-flight orders of one script (optionally one instrument)."""
+        return [o for o in self.oms.open_orders(instrument_id) if o.script_id == script_id]
+
+    def on_venue_events(self, events: list[VenueEvent]) -> None:
+        """Apply venue events to the OMS and the portfolio, in order."""
+        for event in events:
+            if isinstance(event, OrderFilled):
+                self.oms.on_fill(event.fill)
+                self.portfolio.apply_fill(event.fill)
+                self.fills.append(event.fill)
+            elif isinstance(event, OrderAccepted):
+                self.oms.on_accepted(event.client_order_id, event.ts_ns)
+            elif isinstance(event, OrderCanceled):
+                self.oms.on_canceled(event.client_order_id, event.ts_ns)
+            elif isinstance(event, OrderRejected):
+                self.oms.on_rejected(event.client_order_id, event.ts_ns, f"{event.reason.value}: {event.detail}")
+                self.venue_rejections.append(event)
+            elif isinstance(event, CancelRejected):
+                continue  # the order already closed; its final state came with its own event
+            else:
+                raise TypeError(f"unexpected venue event {type(event).__name__}")
