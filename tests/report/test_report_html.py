@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from arbkit.report.demo import demo_report_data
+from synthetic_report import demo_report_data
 from arbkit.report.html import MAX_FILL_ROWS, MAX_REJECTION_ROWS, render_report
 from arbkit.report.model import (
     DataSummary,

@@ -49,7 +49,7 @@ def build_report_data(result: PipelineResult, instruments: InstrumentRegistry) -
             side="buy" if intent.side > 0 else "sell", qty=qty, price=price, reason_code=decision.reason_code,
             detail=decision.detail))
     positions = [InstrumentRow(
-        instrument_id=row.instrument_id, position=str(row.position_size), realized_pnl=str(row.realized_pnl),
+        instrument_id=row.instrument_id, position=_plain(row.position_size), realized_pnl=str(row.realized_pnl),
         unrealized_pnl=str(row.unrealized_pnl) if row.unrealized_pnl is not None else "",
         fees=str(row.fees), currency=row.settlement_currency) for row in result.positions]
     trained = result.trained
@@ -80,6 +80,11 @@ def build_report_data(result: PipelineResult, instruments: InstrumentRegistry) -
                       subtitle="Spot–perp basis arbitrage on recorded Binance L2 data",
                       started_ns=run.first_ts_ns, ended_ns=run.last_ts_ns, config=config, equity=equity, fills=fills,
                       rejections=rejections, instruments=positions, models=models, data=data, notes=notes)
+
+
+def _plain(value: Decimal) -> str:
+    """Decimal as plain text without exponent or trailing zeros (``0E-8`` → ``0``)."""
+    return format(value.normalize(), "f")
 
 
 def _finite(metrics: dict[str, float]) -> dict[str, float]:

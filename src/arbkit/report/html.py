@@ -140,7 +140,7 @@ def _charts(data: ReportData) -> str:
         _img(line_chart_png(ts, drawdown_series(eq), title="Drawdown from running peak (USD)", ylabel="USD",
                             fill_below_zero=True), "drawdown"),
         '<h3 id="position">Position</h3>',
-        _img(line_chart_png(ts, pos, title="Net position (USD notional)", ylabel="USD", step=True), "position"),
+        _img(line_chart_png(ts, pos, title="Exposure (USD notional)", ylabel="USD", step=True), "position"),
     ]
     return _section("charts", "Charts", "".join(parts))
 

@@ -35,7 +35,8 @@ class EquityPoint(_Row):
     Attributes:
         ts_ns: event time of the sample (ns since epoch, UTC).
         equity_usd: capital plus realized and unrealized PnL net of fees, in USD.
-        position_usd: signed notional of the open position(s) in USD (long > 0).
+        position_usd: exposure of the open position(s) in USD as the producer defines it (the backtest
+            passes gross exposure: both legs at mid).
     """
 
     ts_ns: int

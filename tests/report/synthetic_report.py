@@ -1,4 +1,4 @@
-"""Synthetic but plausible :class:`ReportData` for demos, docs and tests of the report itself.
+"""Synthetic but plausible :class:`ReportData` for tests of the report layer itself (test-only builder).
 
 A market maker on one BTC/USDT instrument for ``minutes`` of event time: the mid follows a random
 walk, the script rests quotes half a spread from the mid, fills arrive at random, the position is
