@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import functools
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -36,3 +38,69 @@ def shared_file(folder: str, name: str) -> Path:
 def registry() -> InstrumentRegistry:
     """The Binance instrument registry."""
     return binance_registry()
+
+
+# -- the shipped sample, replayed through the real engine --------------------------------------------------------
+
+
+@functools.lru_cache(maxsize=1)
+def sample_timeline() -> tuple[tuple[int, Any], ...]:
+    """``(replay ts ns, message)`` pairs of the shipped BTC spot + USDⓈ-M sample, read once per test process."""
+    from arbkit.data.replay import Replay
+    from arbkit.data.sample import SAMPLE_SPOT_BTC, SAMPLE_USDM_BTC, sample_path
+
+    replay = Replay.from_binance_files([[sample_path(SAMPLE_SPOT_BTC)], [sample_path(SAMPLE_USDM_BTC)]], registry())
+    return tuple(replay.timed())
+
+
+def synced_prefix() -> tuple[tuple[int, Any], ...]:
+    """The start of :func:`sample_timeline` up to and including the later of the two REST snapshots, plus 100 messages."""
+    from arbkit.core.messages import BookUpdate
+
+    timeline = sample_timeline()
+    seen: set[str] = set()
+    for index, (_, message) in enumerate(timeline):
+        if isinstance(message, BookUpdate) and message.is_snapshot:
+            seen.add(message.instrument_id)
+            if len(seen) == 2:
+                return timeline[: index + 101]
+    raise AssertionError("the shipped sample lost one of its REST snapshots")
+
+
+def default_config() -> Any:
+    """The embedded default backtest config (``arbkit demo``)."""
+    from arbkit.backtest.config import load_config
+
+    return load_config()
+
+
+def one_layer_risk(config: Any) -> Any:
+    """``config.risk`` with ``max_position_qty`` of both legs equal to one layer (``strategy.order_qty``)."""
+    import msgspec
+
+    return msgspec.structs.replace(config.risk, instruments={
+        instrument_id: msgspec.structs.replace(limits, max_position_qty=config.strategy.order_qty)
+        for instrument_id, limits in config.risk.instruments.items()})
+
+
+def build_engine(config: Any, journal: Any, scripts: list[Any] | None = None, risk: Any = None) -> Any:
+    """The real backtest engine of the composition root for ``config``'s two legs (default: no script)."""
+    from arbkit.system.kernel import build_backtest_engine
+
+    return build_backtest_engine(
+        instruments=registry(), instrument_ids=[config.strategy.spot_instrument, config.strategy.perp_instrument],
+        risk=config.risk if risk is None else risk, sim=config.sim, journal=journal, scripts=scripts or [],
+        equity_interval_ns=config.equity_interval_ms * 1_000_000)
+
+
+def record_decision_points(config: Any) -> Any:
+    """Pass 1 of the pipeline over the shipped sample: the :class:`SignalRecorder` with its recorded points."""
+    from arbkit.audit.journal import Journal
+    from arbkit.scripts.basis_signal import BasisSignal, SignalRecorder
+
+    strategy = config.strategy
+    recorder = SignalRecorder(BasisSignal(config.features.spec(), strategy.spot_instrument, strategy.perp_instrument,
+                                          config.features.decision_interval_ms * 1_000_000))
+    with Journal(":memory:") as scratch:
+        build_engine(config, scratch, [lambda: (recorder, "none")]).run(sample_timeline())
+    return recorder

@@ -112,7 +112,9 @@ def test_the_real_lines_hold_the_layout_the_cases_rely_on(usdm_lines: list[bytes
 
 
 # -- well-formed real lines ---------------------------------------------------------------------
-def test_diffs_before_the_snapshot_are_buffered_then_dropped_or_applied_futures(tmp_path: Path, usdm_lines: list[bytes]) -> None:
+def test_diffs_before_the_snapshot_are_buffered_then_dropped_or_applied_futures(
+    tmp_path: Path, usdm_lines: list[bytes]
+) -> None:
     recording, messages = read_all(write_recording(tmp_path, usdm_lines))
     stats = recording.stats
     assert (stats.lines, stats.snapshots, stats.diffs) == (USDM_LINES, 1, 12)
@@ -127,7 +129,9 @@ def test_diffs_before_the_snapshot_are_buffered_then_dropped_or_applied_futures(
     assert messages[first_book + 1 : first_book + 3] == books[1:3]
 
 
-def test_diffs_before_the_snapshot_are_buffered_then_dropped_or_applied_spot(tmp_path: Path, spot_lines: list[bytes]) -> None:
+def test_diffs_before_the_snapshot_are_buffered_then_dropped_or_applied_spot(
+    tmp_path: Path, spot_lines: list[bytes]
+) -> None:
     recording, messages = read_all(write_recording(tmp_path, spot_lines, SAMPLE_SPOT_BTC))
     stats = recording.stats
     assert (stats.snapshots, stats.diffs, stats.diffs_dropped_stale, stats.diffs_applied) == (1, 6, 2, 4)
@@ -235,7 +239,9 @@ def test_bad_field_raises_typed_error_naming_the_field(
         raise AssertionError(f"line {number} edited to {lines[number - 1][:200]!r} was accepted")
 
 
-def test_diff_buffered_before_the_snapshot_is_validated_when_it_arrives(tmp_path: Path, usdm_lines: list[bytes]) -> None:
+def test_diff_buffered_before_the_snapshot_is_validated_when_it_arrives(
+    tmp_path: Path, usdm_lines: list[bytes]
+) -> None:
     lines = list(usdm_lines)
     lines[0] = edit_data(lines[0], _drop("u"))
     error = malformed(write_recording(tmp_path, lines))
@@ -243,7 +249,9 @@ def test_diff_buffered_before_the_snapshot_is_validated_when_it_arrives(tmp_path
 
 
 @pytest.mark.parametrize("bad_ts", [b"1723161255.088", b"abc", b"0x66b5", b"-1723161255088169167", b"0"])
-def test_local_timestamp_that_is_not_a_positive_integer_raises(tmp_path: Path, usdm_lines: list[bytes], bad_ts: bytes) -> None:
+def test_local_timestamp_that_is_not_a_positive_integer_raises(
+    tmp_path: Path, usdm_lines: list[bytes], bad_ts: bytes
+) -> None:
     lines = list(usdm_lines)
     lines[1] = bad_ts + b" " + lines[1].partition(b" ")[2]
     error = malformed(write_recording(tmp_path, lines))
@@ -292,7 +300,9 @@ def test_changed_pu_yields_a_gap_naming_file_line_and_expected_id_then_skips_dif
     assert sum(isinstance(m, (Trade, BestBidOffer)) for m in after) == expected_after
 
 
-def test_deleted_diff_line_yields_a_spot_gap_and_later_trades_still_flow(tmp_path: Path, spot_lines: list[bytes]) -> None:
+def test_deleted_diff_line_yields_a_spot_gap_and_later_trades_still_flow(
+    tmp_path: Path, spot_lines: list[bytes]
+) -> None:
     lines = list(spot_lines)
     del lines[53]  # the diff on line 54 (U=50093239238); the next diff moves from line 187 to 186
     recording, messages = read_all(write_recording(tmp_path, lines, SAMPLE_SPOT_BTC))
@@ -336,7 +346,9 @@ def test_json_object_that_is_neither_stream_nor_snapshot_raises(tmp_path: Path, 
     assert error.line == 2 and "neither a combined-stream message nor a REST depth snapshot" in error.reason
 
 
-def test_snapshot_without_last_update_id_leaves_the_file_without_a_snapshot(tmp_path: Path, usdm_lines: list[bytes]) -> None:
+def test_snapshot_without_last_update_id_leaves_the_file_without_a_snapshot(
+    tmp_path: Path, usdm_lines: list[bytes]
+) -> None:
     lines = list(usdm_lines)
     lines[USDM_SNAPSHOT_LINE - 1] = edit_data(lines[USDM_SNAPSHOT_LINE - 1], _drop("lastUpdateId"))
     with pytest.raises(MissingSnapshotError, match="no REST snapshot"):
@@ -421,3 +433,25 @@ def test_mutated_real_lines_raise_only_typed_errors(lines: list[bytes], errors: 
             if errors == "record":
                 # every line is accounted for: skipped ones are recorded, never dropped silently
                 assert all(text.startswith(f"{SAMPLE_USDM_BTC}:") for text in recording.stats.rejected_lines)
+
+
+def test_truncated_gzip_file_raises_a_typed_error_naming_the_line(tmp_path: Path) -> None:
+    whole = sample_file(SAMPLE_SPOT_BTC).read_bytes()
+    cut = tmp_path / SAMPLE_SPOT_BTC
+    cut.write_bytes(whole[: len(whole) // 2])
+    recording = BinanceRecording(cut, registry())
+    with pytest.raises(MalformedMessageError, match="truncated or corrupt") as info:
+        for _ in recording:
+            pass
+    assert info.value.source == SAMPLE_SPOT_BTC
+    assert info.value.line == recording.stats.lines + 1
+
+
+def test_truncated_gzip_file_in_record_mode_keeps_what_was_read_and_records_the_loss(tmp_path: Path) -> None:
+    whole = sample_file(SAMPLE_SPOT_BTC).read_bytes()
+    cut = tmp_path / SAMPLE_SPOT_BTC
+    cut.write_bytes(whole[: len(whole) // 2])
+    recording, messages = read_all(cut, errors="record")
+    assert len(messages) > 1000
+    assert len(recording.stats.rejected_lines) == 1
+    assert "truncated or corrupt" in recording.stats.rejected_lines[0]

@@ -46,6 +46,8 @@ class LogisticParams(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_f
 def _predict_one(x, mean, scale, coef, intercept):  # type: ignore[no-untyped-def]
     s = intercept
     for i in range(x.shape[0]):
+        if not math.isfinite(x[i]):
+            return math.nan  # an infinite input would otherwise saturate to a finite 0.0 or 1.0
         s += coef[i] * (x[i] - mean[i]) / scale[i]
     if s >= 0.0:
         return 1.0 / (1.0 + math.exp(-s))
@@ -100,7 +102,10 @@ class LogisticModel:
         return "logit-" + hashlib.sha256(msgspec.json.encode(self.params)).hexdigest()[:8]
 
     def predict_one(self, x: np.ndarray) -> float:
-        """Probability of class 1 for one feature vector; raises on NaN/inf input."""
+        """Probability of class 1 for one feature vector; raises on NaN/inf input or a wrong width."""
+        if x.shape[0] != self._coef.shape[0]:
+            raise ModelMismatchError(f"{self.version}: {x.shape[0]} features given, the model takes "
+                                     f"{self._coef.shape[0]}")
         p = _predict_one(x, self._mean, self._scale, self._coef, self._intercept)
         if not math.isfinite(p):
             raise NonFiniteInputError(f"{self.version}: non-finite features {np.asarray(x).tolist()}")
@@ -109,6 +114,9 @@ class LogisticModel:
     def predict_many(self, x: np.ndarray) -> np.ndarray:
         """Probabilities of class 1 for rows ``x`` (n × k)."""
         x = np.asarray(x, dtype=np.float64)
+        if x.ndim != 2 or x.shape[1] != self._coef.shape[0]:
+            raise ModelMismatchError(f"{self.version}: rows of shape {x.shape} given, the model takes "
+                                     f"{self._coef.shape[0]} features")
         if not np.isfinite(x).all():
             raise NonFiniteInputError(f"{self.version}: {int((~np.isfinite(x)).sum())} non-finite feature values")
         s = ((x - self._mean) / self._scale) @ self._coef + self._intercept

@@ -16,6 +16,7 @@ from decimal import Decimal
 import msgspec
 
 from arbkit.core.enums import OrderType, Side, TimeInForce
+from arbkit.core.errors import ConfigError
 from arbkit.models.logistic import LogisticModel
 from arbkit.scripts.basis_signal import BasisSignal, SignalPoint
 from arbkit.scripts.context import ScriptContext
@@ -48,6 +49,10 @@ class BasisArbConfig(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_f
     max_hold_ms: int = 60_000
     cooldown_ms: int = 1_000
     trading_start_ns: int = 0
+
+    def __post_init__(self) -> None:
+        if not self.order_qty > 0:
+            raise ConfigError(f"strategy.order_qty {self.order_qty} must be > 0 (the signal sets each leg's side)")
 
 
 class SpotPerpBasisScript:

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import gzip
 import re
+import zlib
 from collections.abc import Iterator, Sequence
 from datetime import date, timedelta
 from pathlib import Path
@@ -73,6 +74,18 @@ def _open(path: Path):  # type: ignore[no-untyped-def]
     return gzip.open(path, "rb") if magic == b"\x1f\x8b" else open(path, "rb")
 
 
+def _lines(path: Path) -> Iterator[tuple[int, bytes]]:
+    """(1-based line number, line) of a gzip or plain file; a corrupt or truncated file raises
+    :class:`MalformedMessageError` naming the last line read, never a bare decompression error."""
+    line_no = 0
+    try:
+        with _open(path) as handle:
+            for line_no, line in enumerate(handle, start=1):
+                yield line_no, line
+    except (EOFError, zlib.error, gzip.BadGzipFile) as exc:
+        raise MalformedMessageError(path.name, line_no + 1, f"file is truncated or corrupt after line {line_no}: {exc}") from None
+
+
 class BinanceRecording:
     """One recorded file: iterate it to get normalised messages in file order, chain rules applied.
 
@@ -123,26 +136,35 @@ class BinanceRecording:
             self._require_snapshot()
         source = self.path.name
         stats = self.stats
-        with _open(self.path) as handle:
-            for line_no, line in enumerate(handle, start=1):
-                stats.lines += 1
-                if not line.strip():
-                    continue
-                try:
-                    raw = split_line(line, source, line_no)
-                    messages = self._handle(raw, source, line_no)
-                except MalformedMessageError as exc:
-                    if self.errors == "raise":
-                        raise
-                    stats.rejected_lines.append(str(exc))
-                    continue
-                if raw.ts_recv < stats.last_ts_recv:
-                    stats.recv_time_regressions += 1
-                else:
-                    stats.last_ts_recv = raw.ts_recv
-                if not stats.first_ts_recv:
-                    stats.first_ts_recv = raw.ts_recv
-                yield from messages
+        lines = _lines(self.path)
+        while True:
+            try:
+                line_no, line = next(lines)
+            except StopIteration:
+                break
+            except MalformedMessageError as exc:  # truncated or corrupt file: nothing more can be read
+                if self.errors == "raise":
+                    raise
+                stats.rejected_lines.append(str(exc))
+                break
+            stats.lines += 1
+            if not line.strip():
+                continue
+            try:
+                raw = split_line(line, source, line_no)
+                messages = self._handle(raw, source, line_no)
+            except MalformedMessageError as exc:
+                if self.errors == "raise":
+                    raise
+                stats.rejected_lines.append(str(exc))
+                continue
+            if raw.ts_recv < stats.last_ts_recv:
+                stats.recv_time_regressions += 1
+            else:
+                stats.last_ts_recv = raw.ts_recv
+            if not stats.first_ts_recv:
+                stats.first_ts_recv = raw.ts_recv
+            yield from messages
         chain = self.chain
         if chain is not None:
             if chain.buffered:
@@ -202,12 +224,11 @@ class BinanceRecording:
         return self.chain
 
     def _require_snapshot(self) -> None:
-        with _open(self.path) as handle:
-            for i, line in enumerate(handle):
-                if b'"lastUpdateId"' in line[:200]:
-                    return
-                if i >= SNAPSHOT_LOOKAHEAD_LINES:
-                    break
+        for line_no, line in _lines(self.path):
+            if b'"lastUpdateId"' in line[:200]:
+                return
+            if line_no > SNAPSHOT_LOOKAHEAD_LINES:
+                break
         raise MissingSnapshotError(self._missing_snapshot_text(f"no REST snapshot in its first {SNAPSHOT_LOOKAHEAD_LINES} lines"))
 
     def _missing_snapshot_text(self, what: str) -> str:
