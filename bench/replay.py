@@ -270,13 +270,14 @@ def render(rows: list[tuple[Measurement, Measurement | None, str]], title: str) 
     from rich.table import Table
 
     table = Table(title=title)
-    for column, justify in (("measurement", "left"), ("events", "right"), ("median s", "right"),
+    for column, justify in (("measurement", "left"), ("events", "right"), ("median s", "right"), ("min–max s", "right"),
                             ("events/s", "right"), ("ratio", "right"), ("vs", "left")):
         table.add_column(column, justify=justify)  # type: ignore[arg-type]
     for m, baseline, against in rows:
         ratio = f"{m.ratio_to(baseline):.1f}×" if baseline is not None else "1.0×"
-        table.add_row(m.name, f"{m.events:,}", f"{m.median_s:.3f}", f"{m.events_per_s:,.0f}", ratio, against)
-    Console(width=160).print(table)
+        spread = f"{min(m.seconds):.3f}–{max(m.seconds):.3f}"
+        table.add_row(m.name, f"{m.events:,}", f"{m.median_s:.3f}", spread, f"{m.events_per_s:,.0f}", ratio, against)
+    Console(width=180).print(table)
 
 
 def main(argv: list[str] | None = None) -> int:

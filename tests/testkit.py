@@ -54,7 +54,7 @@ def sample_timeline() -> tuple[tuple[int, Any], ...]:
 
 
 def synced_prefix() -> tuple[tuple[int, Any], ...]:
-    """The start of :func:`sample_timeline` up to and including the later of the two REST snapshots, plus 100 messages."""
+    """The start of :func:`sample_timeline` through the later of the two REST snapshots, plus 100 messages."""
     from arbkit.core.messages import BookUpdate
 
     timeline = sample_timeline()

@@ -26,7 +26,8 @@ def slow_reversion_label(ts: list[int], basis: list[float], mean: list[float], h
     return labels
 
 
-def label(ts_s: list[float], basis: list[float], mean: list[float], horizon_s: float, fraction: float = 0.5) -> list[int]:
+def label(ts_s: list[float], basis: list[float], mean: list[float], horizon_s: float,
+          fraction: float = 0.5) -> list[int]:
     ts = np.array([round(t * S) for t in ts_s], dtype=np.int64)
     return reversion_label(ts, np.array(basis), np.array(mean), round(horizon_s * S), fraction).tolist()
 

@@ -16,8 +16,8 @@ from typing import Any
 import msgspec
 import numpy as np
 import pytest
-from testkit import SPOT_BTC, USDM_BTC, build_engine, default_config, one_layer_risk, record_decision_points, \
-    registry, sample_timeline, synced_prefix
+from testkit import (SPOT_BTC, USDM_BTC, build_engine, default_config, one_layer_risk, record_decision_points,
+                     registry, sample_timeline, synced_prefix)
 
 from arbkit.audit import kinds
 from arbkit.audit.journal import Journal
@@ -84,9 +84,10 @@ def test_no_intent_and_no_decision_point_before_trading_start(traded: Traded) ->
 
 
 def test_every_intent_carries_the_script_id_and_model_version(traded: Traded) -> None:
-    assert {(i["script_id"], i["model_version"]) for i in traded.intents} == {(SCRIPT_ID, traded.trained.model.version)}
+    expected = {(SCRIPT_ID, traded.trained.model.version)}
+    assert {(i["script_id"], i["model_version"]) for i in traded.intents} == expected
     fills = [r.payload for r in traded.journal_rows if r.kind == kinds.FILL]
-    assert fills and {(f["script_id"], f["model_version"]) for f in fills} == {(SCRIPT_ID, traded.trained.model.version)}
+    assert fills and {(f["script_id"], f["model_version"]) for f in fills} == expected
 
 
 def test_entries_are_two_legs_of_equal_base_quantity_in_opposite_directions(traded: Traded) -> None:
@@ -146,7 +147,8 @@ class Desk(msgspec.Struct):
         perp = self.ctx.book(USDM_BTC).mid_ticks()
         assert spot is not None and perp is not None
         return SignalPoint(self.ctx.now_ns(), np.array([1.0, z, 0.5, 0.0, 0.0]),
-                           spot * float(REGISTRY.get(SPOT_BTC).tick_size), perp * float(REGISTRY.get(USDM_BTC).tick_size))
+                           spot * float(REGISTRY.get(SPOT_BTC).tick_size),
+                           perp * float(REGISTRY.get(USDM_BTC).tick_size))
 
     def decide(self, z: float, probability: float = 0.9, after_ms: int = 0) -> list[dict[str, Any]]:
         """Advance the clock, let the venue work, call ``_decide``; returns the intents it sent."""
@@ -245,7 +247,8 @@ def test_exit_closes_both_legs_when_the_basis_is_back_near_its_mean(desk: Desk) 
     desk.settle()
     assert (desk.position(SPOT_BTC), desk.position(USDM_BTC)) == (Decimal("-0.01"), Decimal("0.01"))
     sent = desk.decide(z=0.4, probability=0.0, after_ms=50)
-    assert [(i["instrument_id"], i["side"], i["tag"]) for i in sent] == [(USDM_BTC, -1, "exit"), (SPOT_BTC, 1, "exit")]
+    assert [(i["instrument_id"], i["side"], i["tag"]) for i in sent] == [(USDM_BTC, -1, "exit"),
+                                                                         (SPOT_BTC, 1, "exit")]
     desk.settle()
     assert (desk.position(SPOT_BTC), desk.position(USDM_BTC)) == (Decimal(0), Decimal(0))
 

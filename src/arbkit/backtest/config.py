@@ -31,9 +31,14 @@ class DataConfig(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_field
 class FeaturesConfig(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=True):
     """Feature set parameters and the decision sampling interval."""
 
-    halflife_ms: int = 10_000
+    halflife_ms: int = 60_000
     imbalance_levels: int = 5
     decision_interval_ms: int = 100
+
+    def __post_init__(self) -> None:
+        for name in ("halflife_ms", "imbalance_levels", "decision_interval_ms"):
+            if getattr(self, name) <= 0:
+                raise ConfigError(f"features.{name} {getattr(self, name)} must be > 0")
 
     def __post_init__(self) -> None:
         for name in ("halflife_ms", "imbalance_levels", "decision_interval_ms"):
@@ -49,7 +54,7 @@ class ModelConfig(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fiel
     """Training settings: time split, label definition and regularisation."""
 
     train_fraction: float = 0.5
-    horizon_ms: int = 15_000
+    horizon_ms: int = 2_000
     revert_fraction: float = 0.5
     min_abs_z: float = 1.0
     c_regularisation: float = 1.0
@@ -60,6 +65,12 @@ class ModelConfig(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fiel
             raise ConfigError(f"model.train_fraction {self.train_fraction} must be within [0.05, 0.95]")
         if self.horizon_ms <= 0:
             raise ConfigError(f"model.horizon_ms {self.horizon_ms} must be > 0")
+        if not 0.0 < self.revert_fraction <= 1.0:
+            raise ConfigError(f"model.revert_fraction {self.revert_fraction} must be within (0, 1]")
+        if not self.c_regularisation > 0.0:
+            raise ConfigError(f"model.c_regularisation {self.c_regularisation} must be > 0")
+        if self.min_abs_z < 0.0:
+            raise ConfigError(f"model.min_abs_z {self.min_abs_z} must be >= 0")
 
 
 class BacktestConfig(msgspec.Struct, frozen=True, kw_only=True):
@@ -124,4 +135,11 @@ def load_config(path: str | Path | None = None) -> BacktestConfig:
         raw = tomllib.loads(text, parse_float=Decimal)
     except tomllib.TOMLDecodeError as exc:
         raise ConfigError(f"{path}: not valid TOML: {exc}") from None
-    return parse_config(raw, where=str(path))
+    config = parse_config(raw, where=str(path))
+    return _resolve_paths(config, path.parent)
+
+
+def _resolve_paths(config: BacktestConfig, folder: Path) -> BacktestConfig:
+    """Relative data paths are relative to the config file's folder, not the working directory."""
+    streams = [[str(p if Path(p).is_absolute() else (folder / p)) for p in group] for group in config.data.streams]
+    return msgspec.structs.replace(config, data=DataConfig(streams=streams))

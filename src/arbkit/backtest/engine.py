@@ -6,8 +6,9 @@ The loop is mode-agnostic: it owns no component, it is handed them by the compos
 
 Order of work for each replayed message at replay time ``t``:
 
-1. the clock moves to ``t``;
-2. the venue handles order arrivals due by ``t`` against the book as it stood just before ``t``;
+1. order requests in flight that arrive at the venue by ``t`` are handled, each at its own arrival
+   time (the clock moves there), against the book as it stood then (before ``t``'s message);
+2. the clock moves to ``t``;
 3. the message is applied (book update, trade, BBO, or a gap that marks the book unsynced);
 4. scripts subscribed to an updated book are called; their intents pass the risk gate and, if
    approved, leave for the venue with the configured latency;
@@ -58,7 +59,7 @@ class EngineRun(msgspec.Struct, kw_only=True):
 
 
 class BacktestEngine:
-    """Drives scripts over a replay. Built by :func:`arbkit.system.kernel.build_engine`."""
+    """Drives scripts over a replay. Built by :func:`arbkit.system.kernel.build_backtest_engine`."""
 
     def __init__(self, *, clock: SimulatedClock, instruments: InstrumentRegistry, books: dict[str, OrderBook],
                  book_views: dict[str, BookView], market: BookMarketView, venue: SimulatedVenue, path: OrderPath,
@@ -87,11 +88,15 @@ class BacktestEngine:
         next_sample = None
         path, venue, clock = self.path, self.venue, self.clock
         for ts, message in timeline:
+            arrival = venue.next_arrival_ns()
+            while arrival is not None and arrival <= ts:  # orders meet the book as it is at their arrival
+                clock.advance_to(max(arrival, clock.now_ns()))
+                path.on_venue_events(venue.process(clock.now_ns()))
+                arrival = venue.next_arrival_ns()
             clock.advance_to(ts)
             if next_sample is None:
                 run.first_ts_ns = ts
                 next_sample = ts
-            path.on_venue_events(venue.process(ts))
             run.messages += 1
             if isinstance(message, BookUpdate):
                 run.book_updates += 1

@@ -17,7 +17,7 @@ from arbkit.audit import kinds
 from arbkit.audit.journal import Journal
 from arbkit.backtest.config import BacktestConfig
 from arbkit.backtest.engine import EngineRun
-from arbkit.backtest.training import TrainedModel, train_basis_model
+from arbkit.backtest.training import TrainedModel, TrainingDataError, train_basis_model
 from arbkit.data.replay import Replay
 from arbkit.data.sample import SAMPLE_SPOT_BTC, SAMPLE_USDM_BTC, sample_path
 from arbkit.scripts.basis_arb import SpotPerpBasisScript
@@ -65,6 +65,9 @@ def run_pipeline(config: BacktestConfig, out_dir: Path, progress: Progress | Non
             report("read", 4096, 0)
     report("read", len(timeline) % 4096, len(timeline))
     total = len(timeline)
+    if not total:
+        raise TrainingDataError(f"no messages in {stream_files(config)}")
+    start_ns = timeline[0][0]
     strategy = config.strategy
     instrument_ids = [strategy.spot_instrument, strategy.perp_instrument]
     spec = config.features.spec()
@@ -76,7 +79,7 @@ def run_pipeline(config: BacktestConfig, out_dir: Path, progress: Progress | Non
     with Journal(":memory:") as scratch:
         recording_engine = build_backtest_engine(
             instruments=instruments, instrument_ids=instrument_ids, risk=config.risk, sim=config.sim,
-            journal=scratch, scripts=[lambda: (recorder, "none")], equity_interval_ns=equity_ns)
+            journal=scratch, scripts=[lambda: (recorder, "none")], equity_interval_ns=equity_ns, start_ns=start_ns)
         recording_engine.run(timeline, lambda n: report("features", n, total))
     recorded = recorder.arrays()
     trained = train_basis_model(recorded, spec, config.model)
@@ -87,16 +90,17 @@ def run_pipeline(config: BacktestConfig, out_dir: Path, progress: Progress | Non
     if journal_path.exists():
         journal_path.unlink()
     journal = Journal(journal_path)
-    journal.append(kinds.CONFIG, timeline[0][0] if timeline else 0, msgspec.to_builtins(config), actor="pipeline")
+    journal.append(kinds.CONFIG, start_ns, msgspec.to_builtins(config), actor="pipeline")
     journal.append(kinds.MODEL, trained.cutoff_ns, {
         "version": trained.model.version, "feature_digest": spec.digest(), "train_rows": trained.train_rows,
         "test_rows": trained.test_rows, "test_metrics": trained.test_metrics, "cutoff_ns": trained.cutoff_ns,
     }, actor="pipeline")
-    script = SpotPerpBasisScript("basis-btc", msgspec.structs.replace(strategy, trading_start_ns=trained.cutoff_ns),
+    trading_start = max(strategy.trading_start_ns, trained.cutoff_ns)  # never trade on training data
+    script = SpotPerpBasisScript("basis-btc", msgspec.structs.replace(strategy, trading_start_ns=trading_start),
                                  BasisSignal(spec, *instrument_ids, interval_ns), trained.model)
     engine = build_backtest_engine(
         instruments=instruments, instrument_ids=instrument_ids, risk=config.risk, sim=config.sim, journal=journal,
-        scripts=[lambda: (script, trained.model.version)], equity_interval_ns=equity_ns)
+        scripts=[lambda: (script, trained.model.version)], equity_interval_ns=equity_ns, start_ns=start_ns)
     run = engine.run(timeline, lambda n: report("backtest", n, total))
     marks = engine.marks()
     journal.append(kinds.BACKTEST, run.last_ts_ns, {

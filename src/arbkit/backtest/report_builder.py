@@ -36,7 +36,7 @@ def build_report_data(result: PipelineResult, instruments: InstrumentRegistry) -
         fills.append(FillRow(
             ts_ns=fill.ts_event, instrument_id=fill.instrument_id, side="buy" if fill.side > 0 else "sell",
             price=str(instrument.ticks_to_price(fill.price_ticks)), qty=str(instrument.lots_to_size(fill.qty_lots)),
-            fee=str(fill.fee), liquidity=fill.liquidity.value, script_id=fill.script_id,
+            fee=_plain(fill.fee), liquidity=fill.liquidity.value, script_id=fill.script_id,
             model_version=fill.model_version, client_order_id=fill.client_order_id))
     rejections = []
     for intent, decision in result.path.rejections:

@@ -12,10 +12,18 @@ import msgspec
 import numpy as np
 
 from arbkit.backtest.config import ModelConfig
+from arbkit.core.errors import ArbkitError
 from arbkit.features.basis import BasisFeatureSpec
 from arbkit.models.labels import reversion_label
 from arbkit.models.logistic import LogisticModel
 from arbkit.models.metrics import classification_metrics
+
+
+MIN_DECISION_POINTS = 50
+
+
+class TrainingDataError(ArbkitError):
+    """The recorded data cannot train a model (too few rows, one class only, ...)."""
 
 
 class TrainedModel(msgspec.Struct, kw_only=True):
@@ -35,8 +43,9 @@ class TrainedModel(msgspec.Struct, kw_only=True):
 def train_basis_model(recorded: dict[str, np.ndarray], spec: BasisFeatureSpec, config: ModelConfig) -> TrainedModel:
     """Label, split, fit and score. ``recorded`` is :meth:`SignalRecorder.arrays` output."""
     ts, features = recorded["ts_ns"], recorded["features"]
-    if len(ts) < 50:
-        raise ValueError(f"only {len(ts)} decision points recorded; need at least 50 to train")
+    if len(ts) < MIN_DECISION_POINTS:
+        raise TrainingDataError(f"only {len(ts)} decision points recorded; need at least {MIN_DECISION_POINTS} to train "
+                                "(more data, or a shorter features.decision_interval_ms)")
     batch = spec.batch(ts, recorded["spot_mid"], recorded["perp_mid"], features[:, 3], features[:, 4])
     parity = float(np.max(np.abs(batch - features)))
     basis, deviation = features[:, 0], features[:, 2]

@@ -7,6 +7,7 @@ from typing import Optional
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
 
 from arbkit.core.errors import ArbkitError
@@ -57,7 +58,7 @@ def demo(out: Path = typer.Option(Path("arbkit-out/demo"), help="Folder for the 
     try:
         _run(None, out)
     except ArbkitError as exc:
-        console.print(f"[red]error:[/red] {exc}")
+        console.print(f"[red]error:[/red] {escape(str(exc))}")
         raise typer.Exit(2) from None
 
 
@@ -68,7 +69,7 @@ def backtest(config: Path = typer.Argument(..., help="TOML config (see docs/back
     try:
         _run(config, out)
     except ArbkitError as exc:
-        console.print(f"[red]error:[/red] {exc}")
+        console.print(f"[red]error:[/red] {escape(str(exc))}")
         raise typer.Exit(2) from None
 
 

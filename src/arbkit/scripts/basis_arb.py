@@ -17,7 +17,7 @@ import msgspec
 
 from arbkit.core.enums import OrderType, Side, TimeInForce
 from arbkit.core.errors import ConfigError
-from arbkit.models.logistic import LogisticModel
+from arbkit.models.base import TickModel
 from arbkit.scripts.basis_signal import BasisSignal, SignalPoint
 from arbkit.scripts.context import ScriptContext
 
@@ -36,7 +36,8 @@ class BasisArbConfig(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_f
         max_layers: most layers the script itself will stack.
         max_hold_ms: longest holding time before a forced exit, ms.
         cooldown_ms: after the risk gate rejects one of its intents, no new entry for this long, ms.
-        trading_start_ns: no intents before this event time (the model's out-of-sample start), ns.
+        trading_start_ns: no intents before this event time, ns; the pipeline raises it to the end of
+            the model's training period, so the script never trades on data the model was fitted on.
     """
 
     spot_instrument: str = "BTCUSDT.BINANCE_SPOT"
@@ -58,7 +59,7 @@ class BasisArbConfig(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_f
 class SpotPerpBasisScript:
     """See module docs. Receives its signal and model; never touches a venue."""
 
-    def __init__(self, script_id: str, config: BasisArbConfig, signal: BasisSignal, model: LogisticModel) -> None:
+    def __init__(self, script_id: str, config: BasisArbConfig, signal: BasisSignal, model: TickModel) -> None:
         model.check_features(signal.spec.digest())
         self.script_id = script_id
         self.config = config
