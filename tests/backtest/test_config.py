@@ -38,8 +38,10 @@ def test_default_config_loads_with_exact_typed_values() -> None:
     assert config.name == "btc-spot-perp-basis" and config.source == str(DEFAULT_CONFIG)
     assert config.capital_usd == Decimal("10000") and config.equity_interval_ms == 1000
     assert config.data.streams == []
-    assert config.features.spec().halflife_ns == 30_000_000_000
-    assert (config.model.horizon_ms, config.model.seed) == (3000, 7)
+    raw = default_raw()
+    assert config.features.spec().halflife_ns == raw["features"]["halflife_ms"] * 1_000_000
+    assert (config.model.horizon_ms, config.model.seed) == (raw["model"]["horizon_ms"], raw["model"]["seed"])
+    assert isinstance(config.model.train_fraction, float)
     assert config.strategy.order_qty == Decimal("0.01") and config.strategy.trading_start_ns == 0
     assert config.sim.fees_for("BINANCE_USDM").taker_fee_bps == Decimal("1.7")
     assert set(config.risk.instruments) == {SPOT_BTC, USDM_BTC}

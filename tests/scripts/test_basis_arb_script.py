@@ -97,12 +97,20 @@ def test_entries_are_two_legs_of_equal_base_quantity_in_opposite_directions(trad
             by_time[intent["ts_created"]].append(intent)
     assert len(by_time) > 5
     order_qty = default_config().strategy.order_qty
+    refused_first_legs = 0
     for legs in by_time.values():
+        if len(legs) == 1:  # the perp leg goes first; if the gate refuses it, the spot leg is never sent
+            (only,) = legs
+            assert only["instrument_id"] == USDM_BTC and not traded.decisions[only["intent_id"]]["approved"]
+            refused_first_legs += 1
+            continue
+        assert traded.decisions[next(leg for leg in legs if leg["instrument_id"] == USDM_BTC)["intent_id"]]["approved"]
         assert sorted(leg["instrument_id"] for leg in legs) == sorted([SPOT_BTC, USDM_BTC])
         spot, perp = sorted(legs, key=lambda leg: leg["instrument_id"] != SPOT_BTC)
         assert spot["side"] == -perp["side"]
         assert size(SPOT_BTC, spot["qty_lots"]) == size(USDM_BTC, perp["qty_lots"]) == order_qty
         assert spot["time_in_force"] == perp["time_in_force"] == "ioc"
+    assert refused_first_legs > 0  # the one-layer limit refuses second layers in this run
 
 
 def test_after_a_gate_rejection_no_entry_is_sent_within_the_cooldown(traded: Traded) -> None:
@@ -210,7 +218,8 @@ def test_a_gate_rejection_starts_the_cooldown_before_the_next_entry(desk: Desk) 
     assert desk.script.cooldown_until_ns == start + 300 * MS
     assert desk.decide(z=3.0, after_ms=299) == []  # still cooling down
     again = desk.decide(z=3.0, after_ms=1)  # exactly at the end of the cooldown
-    assert [i["tag"] for i in again] == ["entry", "entry"]
+    # the entry is tried again; its first (perp) leg is still beyond the limit, so the spot leg is not sent
+    assert [(i["tag"], i["instrument_id"]) for i in again] == [("entry", USDM_BTC)]
 
 
 def test_an_unhedged_spot_leg_is_rehedged_on_the_next_decision(desk: Desk) -> None:

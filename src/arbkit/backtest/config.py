@@ -40,11 +40,6 @@ class FeaturesConfig(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_f
             if getattr(self, name) <= 0:
                 raise ConfigError(f"features.{name} {getattr(self, name)} must be > 0")
 
-    def __post_init__(self) -> None:
-        for name in ("halflife_ms", "imbalance_levels", "decision_interval_ms"):
-            if getattr(self, name) <= 0:
-                raise ConfigError(f"features.{name} {getattr(self, name)} must be > 0")
-
     def spec(self) -> BasisFeatureSpec:
         """The feature-set declaration these settings describe."""
         return BasisFeatureSpec(halflife_ns=self.halflife_ms * 1_000_000, imbalance_levels=self.imbalance_levels)

@@ -14,6 +14,7 @@ import msgspec
 from arbkit.adapters.binance.instruments import binance_registry
 from arbkit.adapters.binance.reader import ReadStats
 from arbkit.audit import kinds
+from arbkit.core.errors import ConfigError, InstrumentError
 from arbkit.audit.journal import Journal
 from arbkit.backtest.config import BacktestConfig
 from arbkit.backtest.engine import EngineRun
@@ -57,6 +58,11 @@ def run_pipeline(config: BacktestConfig, out_dir: Path, progress: Progress | Non
     out_dir.mkdir(parents=True, exist_ok=True)
     report = progress or (lambda stage, advance, total: None)
     instruments = binance_registry()
+    for instrument_id in (*config.risk.instruments, config.strategy.spot_instrument, config.strategy.perp_instrument):
+        try:
+            instruments.get(instrument_id)  # fail before reading any data, naming the known ids
+        except InstrumentError as exc:
+            raise ConfigError(f"{config.source}: {exc}") from None
     replay = Replay.from_binance_files(stream_files(config), instruments)
     timeline = []
     for item in replay.timed():

@@ -112,22 +112,24 @@ class SpotPerpBasisScript:
             return  # opposite signal while positioned: let the exit rule handle it
         if layers >= cfg.max_layers or point.ts_ns < self.cooldown_until_ns:
             return
-        self._trade(ctx, cfg.perp_instrument, direction * cfg.order_qty, "entry")
+        if not self._trade(ctx, cfg.perp_instrument, direction * cfg.order_qty, "entry"):
+            return  # first leg refused: do not open the other one unhedged
         self._trade(ctx, cfg.spot_instrument, -direction * cfg.order_qty, "entry")
         if self.entry_ns is None:
             self.entry_ns = point.ts_ns
 
-    def _trade(self, ctx: ScriptContext, instrument_id: str, qty: Decimal, tag: str) -> None:
-        """Marketable IOC limit at the opposite touch for signed base quantity ``qty``."""
+    def _trade(self, ctx: ScriptContext, instrument_id: str, qty: Decimal, tag: str) -> bool:
+        """Marketable IOC limit at the opposite touch for signed base quantity ``qty``; True if sent."""
         if qty == 0:
-            return
+            return False
         instrument = ctx.instrument(instrument_id)
         book = ctx.book(instrument_id)
         side = Side.BUY if qty > 0 else Side.SELL
         touch = book.best_ask() if side is Side.BUY else book.best_bid()
         if touch is None:
-            return
+            return False
         decision = ctx.submit(instrument_id, side, instrument.size_to_lots(abs(qty)), price_ticks=touch[0],
                               order_type=OrderType.LIMIT, time_in_force=TimeInForce.IOC, tag=tag)
         if not decision.approved:
             self.cooldown_until_ns = ctx.now_ns() + self.config.cooldown_ms * 1_000_000
+        return decision.approved
