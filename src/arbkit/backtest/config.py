@@ -6,7 +6,6 @@ section rejects unknown keys, so a typo is an error naming the key, not a silent
 
 from __future__ import annotations
 
-import tomllib
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -14,6 +13,7 @@ from typing import Any
 import msgspec
 
 from arbkit.core.errors import ConfigError
+from arbkit.core.toml_file import read_toml
 from arbkit.features.basis import BasisFeatureSpec
 from arbkit.risk.config import RiskConfig
 from arbkit.scripts.basis_arb import BasisArbConfig
@@ -122,15 +122,7 @@ def parse_config(raw: dict[str, Any], where: str = "config") -> BacktestConfig:
 def load_config(path: str | Path | None = None) -> BacktestConfig:
     """Read a TOML config (the embedded default when ``path`` is None)."""
     path = Path(path) if path is not None else DEFAULT_CONFIG
-    try:
-        text = path.read_text(encoding="utf-8")
-    except OSError as exc:
-        raise ConfigError(f"cannot read config {str(path)!r}: {exc}") from None
-    try:
-        raw = tomllib.loads(text, parse_float=Decimal)
-    except tomllib.TOMLDecodeError as exc:
-        raise ConfigError(f"{path}: not valid TOML: {exc}") from None
-    config = parse_config(raw, where=str(path))
+    config = parse_config(read_toml(path, "config"), where=str(path))
     return _resolve_paths(config, path.parent)
 
 

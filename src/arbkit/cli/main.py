@@ -18,6 +18,15 @@ console = Console()
 
 
 def _run(config_path: Optional[Path], out_dir: Path) -> None:
+    """Run the pipeline and the report; an arbkit error becomes a message and exit code 2."""
+    try:
+        _run_pipeline(config_path, out_dir)
+    except ArbkitError as exc:
+        console.print(f"[red]error:[/red] {escape(str(exc))}")
+        raise typer.Exit(2) from None
+
+
+def _run_pipeline(config_path: Optional[Path], out_dir: Path) -> None:
     from arbkit.adapters.binance.instruments import binance_registry
     from arbkit.backtest.config import load_config
     from arbkit.backtest.pipeline import run_pipeline
@@ -55,22 +64,14 @@ def _summary(result) -> None:  # type: ignore[no-untyped-def]
 @app.command()
 def demo(out: Path = typer.Option(Path("arbkit-out/demo"), help="Folder for the report, journal and model.")) -> None:
     """Run the whole path on the shipped real sample with the embedded default config."""
-    try:
-        _run(None, out)
-    except ArbkitError as exc:
-        console.print(f"[red]error:[/red] {escape(str(exc))}")
-        raise typer.Exit(2) from None
+    _run(None, out)
 
 
 @app.command()
 def backtest(config: Path = typer.Argument(..., help="TOML config (see docs/backtest.md)."),
              out: Path = typer.Option(Path("arbkit-out/backtest"), help="Output folder.")) -> None:
     """Run a backtest from a TOML config."""
-    try:
-        _run(config, out)
-    except ArbkitError as exc:
-        console.print(f"[red]error:[/red] {escape(str(exc))}")
-        raise typer.Exit(2) from None
+    _run(config, out)
 
 
 @app.command()

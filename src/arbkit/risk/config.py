@@ -12,7 +12,6 @@ Decimal('0.5')
 
 from __future__ import annotations
 
-import tomllib
 from collections.abc import Mapping
 from decimal import Decimal
 from pathlib import Path
@@ -21,6 +20,7 @@ from typing import Any
 import msgspec
 
 from arbkit.core.errors import ConfigError
+from arbkit.core.toml_file import read_toml
 
 _DECIMAL_FIELDS = ("max_order_qty", "max_order_notional_usd", "max_position_qty", "price_collar_bps")
 
@@ -105,14 +105,7 @@ def limits_from_dict(table: Any, where: str = "limits") -> InstrumentLimits:
 def load_risk_config(path: str | Path) -> RiskConfig:
     """Read a TOML file (top-level ``kill_switch_engaged`` and ``[instruments."ID"]`` tables)."""
     path = Path(path)
-    try:
-        text = path.read_text(encoding="utf-8")
-    except OSError as exc:
-        raise ConfigError(f"cannot read risk config {str(path)!r}: {exc}") from exc
-    try:
-        data = tomllib.loads(text, parse_float=Decimal)
-    except tomllib.TOMLDecodeError as exc:
-        raise ConfigError(f"risk config {str(path)!r} is not valid TOML: {exc}") from exc
+    data = read_toml(path, "risk config")
     try:
         return RiskConfig.from_toml_dict(data)
     except ConfigError as exc:
