@@ -209,6 +209,10 @@ class BinanceRecording:
                 raise MalformedMessageError(source, line_no, f"symbol {symbol!r} in a file of {self.instrument.symbol}: "
                                             "one recorded file holds one instrument")
             return self.instrument
+        named = _FILE_NAME.match(self.path.name)
+        if named and named["symbol"].upper() != symbol:
+            raise MalformedMessageError(source, line_no, f"the file name says {named['symbol'].upper()} but the data "
+                                        f"is {symbol}: a file for the wrong instrument")
         instrument_id = f"{symbol}.{self.venue}"
         if instrument_id not in self.instruments:
             raise MalformedMessageError(source, line_no, f"unknown instrument {instrument_id!r}; add it to the registry")

@@ -1,0 +1,1 @@
+"""Bybit adapter: the recorded orderbook.500 JSON-lines files."""

@@ -1,0 +1,1 @@
+"""Daily price series for pairs research: arbitragelab-style CSVs and Lean daily equity bars."""

@@ -1,0 +1,1 @@
+"""Tardis.dev adapter: the CSV datasets (incremental L2, book snapshots, trades, quotes)."""
