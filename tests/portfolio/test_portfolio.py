@@ -158,3 +158,24 @@ def test_bad_fills_raise_naming_the_fill() -> None:
                           side=Side.BUY, price_ticks=1, qty_lots=1, fee=Decimal(0), liquidity=LiquiditySide.MAKER,
                           ts_event=0))
     assert p.position_lots(USDM_BTC) == 1000
+
+
+def test_future_pnl_and_notional_apply_the_point_value() -> None:
+    from arbkit.adapters.databento.dbn import cme_future
+    from arbkit.core.instruments import InstrumentRegistry
+
+    es = cme_future("ESH4")
+    book = Portfolio(InstrumentRegistry([es]))
+    price = es.price_to_ticks
+
+    def es_fill(fill_id: str, side: Side, px: str) -> Fill:
+        return Fill(fill_id=fill_id, client_order_id="c", script_id="s", model_version="m", instrument_id=es.id,
+                    side=side, price_ticks=price(px), qty_lots=2, fee=Decimal(0), liquidity=LiquiditySide.TAKER,
+                    ts_event=1)
+
+    assert es.notional_quote(price("4800.25"), 2) == Decimal("480025.00")  # 2 contracts x 4800.25 x 50 USD
+    book.apply_fill(es_fill("f1", Side.BUY, "4800.25"))
+    assert book.average_price(es.id) == Decimal("4800.25")
+    assert book.unrealized_pnl(es.id, price("4801.00")) == Decimal("75")  # 0.75 points x 50 x 2
+    book.apply_fill(es_fill("f2", Side.SELL, "4799.75"))
+    assert book.realized_pnl(es.id) == Decimal("-50")  # -0.5 points x 50 x 2

@@ -30,6 +30,7 @@ class InstrumentKind(str, Enum):
     SPOT = "spot"
     LINEAR_PERP = "linear_perp"  # quoted and settled in the quote currency (USDT)
     INVERSE_PERP = "inverse_perp"  # quantity in USD contracts, settled in the base coin
+    FUTURE = "future"  # dated, quoted and settled in the quote currency; value = price x multiplier per contract
 
 
 class OrderType(str, Enum):

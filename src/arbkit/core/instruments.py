@@ -36,7 +36,8 @@ class Instrument(msgspec.Struct, frozen=True, kw_only=True, dict=True):
         tick_size: price increment in quote currency.
         lot_size: quantity increment, in base units (spot, linear) or contracts (inverse).
         contract_multiplier: for inverse contracts the USD face value of one contract
-            (100 for BTCUSD_PERP, 10 for ETHUSD_PERP); 1 otherwise.
+            (100 for BTCUSD_PERP, 10 for ETHUSD_PERP); for futures the quote-currency value of one
+            price point per contract (50 for CME ES); 1 for spot and linear perpetuals.
     """
 
     venue: str
@@ -117,11 +118,12 @@ class Instrument(msgspec.Struct, frozen=True, kw_only=True, dict=True):
         """Value of ``size_lots`` at ``price_ticks`` in the quote currency (USDT or USD).
 
         For inverse contracts this is the face value in USD (contracts × multiplier), which does not
-        depend on the price.
+        depend on the price; otherwise price × quantity × multiplier (the multiplier is 1 for spot and
+        linear perpetuals, the point value for futures).
         """
         if self.kind is InstrumentKind.INVERSE_PERP:
             return self.lots_to_size(size_lots) * self.contract_multiplier
-        return self.ticks_to_price(price_ticks) * self.lots_to_size(size_lots)
+        return self.ticks_to_price(price_ticks) * self.lots_to_size(size_lots) * self.contract_multiplier
 
     def _scaled(self, value: str | Decimal, decimals: int, what: str) -> int:
         text = format(value, "f") if isinstance(value, Decimal) else value

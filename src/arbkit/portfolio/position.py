@@ -63,7 +63,7 @@ class Position:
         size = Fraction(self.instrument.lots_to_size(lots))
         if self.inverse:
             return size * Fraction(self.instrument.contract_multiplier) / self.price(price_ticks)
-        return size * self.price(price_ticks)
+        return size * self.price(price_ticks) * Fraction(self.instrument.contract_multiplier)
 
     def _pnl_of_closing(self, basis: Fraction, price_ticks: int, lots: int) -> Fraction:
         """PnL of closing ``lots`` (> 0) of the current position, whose share of basis is ``basis``."""
@@ -107,4 +107,4 @@ class Position:
         size = Fraction(self.instrument.lots_to_size(abs(self.lots)))
         if self.inverse:
             return size * Fraction(self.instrument.contract_multiplier) / self.basis
-        return self.basis / size
+        return self.basis / (size * Fraction(self.instrument.contract_multiplier))

@@ -35,7 +35,7 @@ import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
 from arbkit.adapters.binance.instruments import SPOT, USDM, binance_registry
-from arbkit.adapters.databento.tick_rows import (
+from arbkit.data.tick_rows import (
     BBO, DELTA, F_CLEAR, F_LAST, F_SNAPSHOT, TRADE, TickRows, float_to_steps, parse_int, parse_scaled, to_ns,
 )
 from arbkit.core.decimal_text import decimals_of

@@ -30,7 +30,7 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
-from arbkit.adapters.databento.tick_rows import DELTA, F_CLEAR, F_SNAPSHOT, TickRows, decimals_in, parse_scaled, to_ns
+from arbkit.data.tick_rows import DELTA, F_CLEAR, F_SNAPSHOT, TickRows, decimals_in, parse_scaled, to_ns
 from arbkit.core.enums import InstrumentKind
 from arbkit.core.errors import MalformedMessageError
 from arbkit.core.instruments import Instrument

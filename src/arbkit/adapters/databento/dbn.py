@@ -43,7 +43,7 @@ from typing import Any
 import databento_dbn as dbn
 import pyarrow as pa
 
-from arbkit.adapters.databento.tick_rows import BBO, DELTA, F_CLEAR, F_SNAPSHOT, TRADE, TickRows
+from arbkit.data.tick_rows import BBO, DELTA, F_CLEAR, F_SNAPSHOT, TRADE, TickRows
 from arbkit.core.enums import InstrumentKind
 from arbkit.core.errors import InstrumentError, MalformedMessageError
 from arbkit.core.instruments import Instrument
@@ -76,16 +76,15 @@ _FUTURE_SYMBOL = re.compile(r"^([A-Z]{1,4})([FGHJKMNQUVXZ])(\d{1,2})$")
 def cme_future(symbol: str) -> Instrument:
     """The arbkit instrument of a CME outright future such as ``ESH4`` (venue ``GLBX``, lot 1 contract).
 
-    arbkit has no futures kind yet, so it is ``LINEAR_PERP`` (quoted and settled in USD);
-    ``contract_multiplier`` holds the USD value of one index point (50 for ES), which
-    :meth:`~arbkit.core.instruments.Instrument.notional_quote` does not apply to linear kinds.
+    Kind ``FUTURE``: quoted and settled in USD; ``contract_multiplier`` is the USD value of one index
+    point per contract (50 for ES), which notional, fees and PnL apply.
     """
     match = _FUTURE_SYMBOL.match(symbol)
     if match is None or match.group(1) not in CME_PRODUCTS:
         raise InstrumentError(f"{symbol!r} is not an outright future of a known CME product "
                               f"({', '.join(sorted(CME_PRODUCTS))})")
     tick, multiplier = CME_PRODUCTS[match.group(1)]
-    return Instrument(venue=VENUE, symbol=symbol, base=match.group(1), quote="USD", kind=InstrumentKind.LINEAR_PERP,
+    return Instrument(venue=VENUE, symbol=symbol, base=match.group(1), quote="USD", kind=InstrumentKind.FUTURE,
                       tick_size=tick, lot_size=Decimal(1), contract_multiplier=multiplier)
 
 

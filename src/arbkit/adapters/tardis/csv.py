@@ -34,7 +34,7 @@ import re
 from decimal import Decimal
 from pathlib import Path
 
-from arbkit.adapters.databento.tick_rows import (
+from arbkit.data.tick_rows import (
     BBO, DELTA, F_CLEAR, F_LAST, F_SNAPSHOT, TRADE, TickRows, decimals_in, parse_int, parse_scaled, to_ns,
 )
 from arbkit.core.enums import InstrumentKind
