@@ -23,13 +23,18 @@ import heapq
 from collections.abc import Iterable, Iterator, Sequence
 from pathlib import Path
 
+from arbkit.adapters.binance.fast_ingest import ingest_fast, iter_messages
 from arbkit.adapters.binance.reader import BinanceRecording, RecordedMessage, ReadStats
 from arbkit.adapters.binance.sync import ChainPosition
 from arbkit.core.instruments import InstrumentRegistry
 
 
 class Stream:
-    """One instrument's consecutive recorded files, read as one diff chain."""
+    """One instrument's consecutive recorded files, read as one diff chain.
+
+    A clean file is read by the compiled scanner (:func:`~arbkit.adapters.binance.fast_ingest.ingest_fast`),
+    anything unusual by the validating reader; both yield the same messages.
+    """
 
     def __init__(self, paths: Sequence[str | Path], instruments: InstrumentRegistry, errors: str = "raise") -> None:
         if not paths:
@@ -42,6 +47,12 @@ class Stream:
     def __iter__(self) -> Iterator[RecordedMessage]:
         position: ChainPosition | None = None
         for path in self.paths:
+            ingested = ingest_fast(path, self.instruments, resume_from=position)
+            if ingested is not None:  # clean file: compiled scan, identical messages
+                self.stats.append(ingested.stats)
+                yield from iter_messages(ingested)
+                position = ingested.end
+                continue
             recording = BinanceRecording(path, self.instruments, resume_from=position, errors=self.errors)  # type: ignore[arg-type]
             self.stats.append(recording.stats)
             yield from recording

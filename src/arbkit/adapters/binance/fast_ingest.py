@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import re
 import zlib
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Literal
 
@@ -27,6 +28,8 @@ from arbkit.adapters.binance import fast_scan
 from arbkit.adapters.binance.instruments import MARKET_OF_FILE_PREFIX, SPOT
 from arbkit.adapters.binance.reader import BinanceRecording, ReadStats
 from arbkit.adapters.binance.sync import ChainPosition
+from arbkit.core.enums import Side
+from arbkit.core.messages import BestBidOffer, BookUpdate, Trade
 from arbkit.core.instruments import InstrumentRegistry
 from arbkit.data.events import BBO, COLUMNS, DELTA, F_CLEAR, F_LAST, F_SNAPSHOT, TRADE, EventTable
 
@@ -47,6 +50,21 @@ class Ingested(msgspec.Struct, kw_only=True):
     end: ChainPosition | None
     fast: bool
     """True if the compiled path produced the table; False if the validating reader did."""
+    message_index: "MessageIndex | None" = None
+    """Per emitted message (compiled path only): what :func:`iter_messages` needs to rebuild them."""
+
+
+class MessageIndex(msgspec.Struct, kw_only=True):
+    """Emitted messages in order: scanner kind, clocks, ids and the table rows that hold their levels."""
+
+    kind: np.ndarray
+    ts_recv: np.ndarray
+    ts_event: np.ndarray
+    first_update_id: np.ndarray
+    last_update_id: np.ndarray
+    prev_update_id: np.ndarray
+    row_start: np.ndarray
+    row_stop: np.ndarray
 
 
 @njit(cache=True)
@@ -151,11 +169,37 @@ def _read_bytes(path: Path) -> bytes | None:
         return None  # truncated or corrupt: the validating reader reports it with the line
 
 
+def iter_messages(ingested: Ingested) -> Iterator[BookUpdate | Trade | BestBidOffer]:
+    """The messages of a compiled ingest, equal to what :class:`BinanceRecording` yields for the file."""
+    index = ingested.message_index
+    if index is None:
+        raise ValueError(f"{ingested.stats.source}: no message index (the validating reader produced this table)")
+    table, instrument_id = ingested.table, ingested.instrument_id
+    side, price, size = table["side"].tolist(), table["price"].tolist(), table["size"].tolist()
+    columns = (index.kind.tolist(), index.ts_recv.tolist(), index.ts_event.tolist(), index.first_update_id.tolist(),
+               index.last_update_id.tolist(), index.prev_update_id.tolist(), index.row_start.tolist(),
+               index.row_stop.tolist())
+    for kind, recv, event, first, last, prev, a, b in zip(*columns):
+        if kind == fast_scan.M_TRADE:
+            yield Trade(instrument_id=instrument_id, ts_event=event, ts_recv=recv, price_ticks=price[a],
+                        size_lots=size[a], aggressor=Side.BUY if side[a] > 0 else Side.SELL, trade_id=last)
+        elif kind == fast_scan.M_BBO:
+            yield BestBidOffer(instrument_id=instrument_id, ts_event=event, ts_recv=recv, bid_ticks=price[a],
+                               bid_lots=size[a], ask_ticks=price[a + 1], ask_lots=size[a + 1], update_id=last)
+        else:
+            split = a
+            while split < b and side[split] > 0:
+                split += 1
+            yield BookUpdate(instrument_id=instrument_id, ts_event=event, ts_recv=recv, first_update_id=first,
+                             last_update_id=last, prev_update_id=prev, bids=tuple(zip(price[a:split], size[a:split])),
+                             asks=tuple(zip(price[split:b], size[split:b])), is_snapshot=kind == fast_scan.M_SNAPSHOT)
+
+
 def ingest_binance_file(path: str | Path, instruments: InstrumentRegistry, *, resume_from: ChainPosition | None = None,
                         stream: int = 0, errors: Literal["raise", "record"] = "raise") -> Ingested:
     """Read one recorded file into an event table (compiled path, or the validating reader as fallback)."""
     path = Path(path)
-    fast = _fast(path, instruments, resume_from, stream)
+    fast = ingest_fast(path, instruments, resume_from, stream)
     if fast is not None:
         return fast
     recording = BinanceRecording(path, instruments, resume_from=resume_from, errors=errors)
@@ -166,7 +210,9 @@ def ingest_binance_file(path: str | Path, instruments: InstrumentRegistry, *, re
                     fast=False)
 
 
-def _fast(path: Path, instruments: InstrumentRegistry, resume_from: ChainPosition | None, stream: int) -> Ingested | None:
+def ingest_fast(path: Path, instruments: InstrumentRegistry, resume_from: ChainPosition | None = None,
+                stream: int = 0) -> Ingested | None:
+    """The compiled path alone: an :class:`Ingested`, or None when the file needs the validating reader."""
     match = _FILE_NAME.match(path.name)
     if not match:
         return None
@@ -223,4 +269,10 @@ def _fast(path: Path, instruments: InstrumentRegistry, resume_from: ChainPositio
     )
     end = (ChainPosition(instrument_id=instrument_id, source=path.name, last_update_id=int(last_u), futures=futures)
            if last_u >= 0 else None)
-    return Ingested(table=EventTable(cols), stats=stats, instrument_id=instrument_id, end=end, fast=True)
+    emitted = order[:k]
+    stops = np.cumsum(counts[emitted])
+    index = MessageIndex(kind=kinds[emitted], ts_recv=recv[emitted], ts_event=m["event"][emitted],
+                         first_update_id=m["first"][emitted], last_update_id=m["last"][emitted],
+                         prev_update_id=m["prev"][emitted], row_start=stops - counts[emitted], row_stop=stops)
+    return Ingested(table=EventTable(cols), stats=stats, instrument_id=instrument_id, end=end, fast=True,
+                    message_index=index)
