@@ -229,8 +229,9 @@ def reader_for(path: str | Path, readers: Sequence[Reader] = READERS) -> Reader:
     for reader in readers:
         if reader.matches(name):
             return reader
-    known = "\n".join(f"  {r.name:<24} {r.pattern}   e.g. {r.example}" for r in readers)
-    raise UnknownSourceError(f"{name}: no reader for this file name; known file-name patterns:\n{known}")
+    known = "\n".join(f"  {r.name:<24} e.g. {r.example}" for r in readers)
+    raise UnknownSourceError(f"{name}: no reader for this file name; known file-name patterns "
+                             f"(arbkit.data.sources.READERS):\n{known}")
 
 
 def ingest_order(paths: Iterable[str | Path]) -> list[Path]:

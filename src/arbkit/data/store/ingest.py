@@ -22,7 +22,7 @@ import pyarrow.parquet as pq
 
 from arbkit.adapters.binance.reader import predecessor_name
 from arbkit.adapters.binance.sync import ChainPosition
-from arbkit.data.sources import SourceRead, binance_collector_key, ingest_order, reader_for
+from arbkit.data.sources import binance_collector_key, ingest_order, reader_for
 from arbkit.data.store.catalog import Catalog, FileRow, SourceRow, instrument_json
 from arbkit.data.store.layout import (ROW_GROUP_ROWS, clock_offset_ns, dataset_of, file_name, order_key, partition_dir,
                                       sha256_of, split_by_instrument_and_day)
@@ -89,10 +89,6 @@ def _chain_from(catalog: Catalog, path: Path, pending: dict[str, ChainPosition |
     if known is not None and known[1]:
         return msgspec.json.decode(known[1], type=ChainPosition)
     return None
-
-
-def _needs_resume(path: Path, read_first: Callable[[], SourceRead]) -> bool:
-    return False
 
 
 def ingest_paths(root: Path, paths: Iterable[str | Path], progress: Progress | None = None) -> list[IngestRecord]:

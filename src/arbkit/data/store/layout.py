@@ -59,7 +59,6 @@ def file_name(source: str, sha256: str) -> str:
     for suffix in (".gz", ".zst", ".zip", ".csv", ".parquet", ".dbn", ".data", ".mbo"):
         if stem.lower().endswith(suffix):
             stem = stem[: -len(suffix)]
-    stem = stem.split(".")[0] if "." in stem else stem
     return f"{quote(stem, safe='._-')}-{sha256[:8]}.parquet"
 
 

@@ -1,0 +1,1 @@
+"""Synthetic market generator for scale and known-answer tests only (not market data)."""
