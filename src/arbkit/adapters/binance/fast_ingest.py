@@ -160,13 +160,22 @@ def _gather(order, k, kind, recv, event, last, row0, row1, sides, prices, sizes,
 
 
 def _read_bytes(path: Path) -> bytes | None:
+    """The file's bytes, gunzipped (with ISA-L when installed: about twice zlib's speed)."""
     data = path.read_bytes()
     if data[:2] != b"\x1f\x8b":
         return data
     try:
-        return zlib.decompress(data, 31)
-    except zlib.error:
+        return _gunzip(data)
+    except (zlib.error, OSError, EOFError, ValueError):
         return None  # truncated or corrupt: the validating reader reports it with the line
+
+
+def _gunzip(data: bytes) -> bytes:
+    try:
+        from isal import igzip
+    except ImportError:
+        return zlib.decompress(data, 31)
+    return igzip.decompress(data)
 
 
 def iter_messages(ingested: Ingested) -> Iterator[BookUpdate | Trade | BestBidOffer]:
