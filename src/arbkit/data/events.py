@@ -26,13 +26,9 @@ import numpy as np
 
 from arbkit.core.messages import BestBidOffer, BookGap, BookUpdate, Trade
 
-DELTA = 1
-TRADE = 2
-BBO = 3
+from arbkit.data.schema import BBO, DELTA, F_CLEAR, F_LAST, F_SNAPSHOT, TRADE  # one definition of kinds and flags
 
-F_LAST = 1
-F_SNAPSHOT = 2
-F_CLEAR = 4
+__all__ = ["BBO", "COLUMNS", "DELTA", "EventTable", "F_CLEAR", "F_LAST", "F_SNAPSHOT", "TRADE"]
 
 COLUMNS: tuple[tuple[str, type], ...] = (
     ("ts_recv", np.int64), ("ts_event", np.int64), ("kind", np.uint8), ("side", np.int8),

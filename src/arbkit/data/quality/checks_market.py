@@ -6,62 +6,19 @@ from typing import ClassVar
 
 import msgspec
 import numpy as np
-from numba import njit
 
-from arbkit.book import kernels
 from arbkit.book.order_book import OrderBook
+from arbkit.book.replay_kernel import replay_columns
 from arbkit.data.quality.columns import Columns
 from arbkit.data.quality.result import CheckContext, CheckResult, Severity, examples_at, result
-from arbkit.data.schema import BBO, DELTA, F_CLEAR, F_LAST, TRADE
-
-
-@njit(cache=True)
-def _replay_crossed(kind, side, price, size, flags, stream, target, start, buf, crossed_rows, counters):  # type: ignore[no-untyped-def]
-    """The loop of :func:`arbkit.book.replay_kernel.replay_book`, also recording the last row of each
-    message after which the book was crossed (the kernel then prunes levels: ``counters[2]`` grows).
-
-    ``counters``: [rows applied, messages done, levels pruned, crossed messages]. Returns (next row, status).
-    """
-    n = kind.shape[0]
-    last_add_is_bid = True
-    for i in range(start, n):
-        if kind[i] != DELTA or stream[i] != target:
-            continue
-        if flags[i] & F_CLEAR:
-            kernels.clear(buf)
-        is_bid = side[i] > 0
-        if kernels.set_level(buf, is_bid, price[i], size[i]) == kernels.FULL:
-            return i, kernels.FULL
-        if size[i] > 0:
-            last_add_is_bid = is_bid
-        counters[0] += 1
-        if flags[i] & F_LAST:
-            pruned_before = counters[2]
-            status = kernels.end_of_message(buf, last_add_is_bid, counters[1:])
-            if counters[2] > pruned_before:
-                crossed_rows[counters[3]] = i
-                counters[3] += 1
-            counters[1] += 1
-            if status == kernels.RECENTRE:
-                return i + 1, kernels.RECENTRE
-    return n, kernels.OK
+from arbkit.data.schema import BBO, DELTA, TRADE
 
 
 def crossed_delta_messages(cols: Columns, code: int) -> tuple[np.ndarray, int]:
     """(last row of each DELTA message of instrument ``code`` after which the book was crossed, levels pruned)."""
-    book = OrderBook(cols.instrument_ids[code])
-    n_messages = int(np.count_nonzero((cols.kind == DELTA) & (cols.instrument == code) & cols.is_last))
-    crossed = np.zeros(n_messages, dtype=np.int64)
-    counters = np.zeros(4, dtype=np.int64)
-    columns = (cols.kind, cols.side, cols.price, cols.size, cols.flags, cols.instrument, np.int32(code))
-    row = 0
-    while row < cols.n:
-        row, status = _replay_crossed(*columns, row, book.buf, crossed, counters)
-        if status == kernels.FULL:
-            book.grow_overflow()
-        elif status == kernels.RECENTRE:
-            book.recentre()
-    return crossed[: counters[3]], int(counters[2])
+    replayed = replay_columns(cols.kind, cols.side, cols.price, cols.size, cols.flags, cols.instrument, code,
+                              OrderBook(cols.instrument_ids[code]))
+    return replayed.crossed_rows, replayed.pruned
 
 
 class CrossedOrLocked(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=True):
