@@ -200,3 +200,23 @@ def test_all_levels_returns_every_level_of_both_sides() -> None:
     got = sorted(zip(is_bid.tolist(), prices.tolist(), sizes.tolist()))
     assert got == sorted([(True, MID, 10), (True, MID - 1, 20), (True, MID - 2, 30), (True, 5, 1),
                           (False, MID + 1, 11), (False, MID + 2, 21), (False, MID + 4, 41), (False, MID * 2, 2)])
+
+
+def test_replay_skips_and_counts_rows_that_are_not_book_levels() -> None:
+    """A negative size or a non-positive price in a table never enters the book (it once left it inconsistent)."""
+    import numpy as np
+
+    from arbkit.book import kernels
+    from arbkit.book.replay_kernel import replay_columns
+    from arbkit.data.events import DELTA, F_LAST
+
+    kind = np.full(6, DELTA, dtype=np.uint8)
+    side = np.array([1, -1, 1, -1, 1, -1], dtype=np.int8)
+    price = np.array([100, 101, 102, 101, 0, 101], dtype=np.int64)
+    size = np.array([5, 5, -3, 0, 7, 4], dtype=np.int64)
+    flags = np.array([0, F_LAST, 0, F_LAST, 0, F_LAST], dtype=np.uint8)
+    stream = np.zeros(6, dtype=np.uint16)
+    result = replay_columns(kind, side, price, size, flags, stream, 0)
+    assert result.invalid_rows == 2 and result.rows == 4
+    assert result.best_bid.tolist() == [100, 100, 100] and result.best_ask.tolist() == [101, -1, 101]
+    assert kernels.set_level(kernels.new_book(0, 0, 8), True, 100, -1) == kernels.INVALID

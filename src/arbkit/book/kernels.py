@@ -45,6 +45,8 @@ FULL = 1
 """An overflow side has no room: the caller grows the buffer and resumes."""
 RECENTRE = 2
 """After the message the touch lies outside the window: the caller re-centres it."""
+INVALID = 3
+"""The level was refused: price <= 0 or size < 0 is not a book level (the book stays as it was)."""
 
 NO_PRICE = -1
 
@@ -109,7 +111,9 @@ def _set_sorted(buf, px, count_slot, key, size):  # type: ignore[no-untyped-def]
 
 @njit(cache=True)
 def set_level(buf, is_bid, price, size):  # type: ignore[no-untyped-def]
-    """Set one level (size 0 deletes it); price in ticks, size in lots. Returns OK or FULL."""
+    """Set one level (size 0 deletes it); price in ticks, size in lots. Returns OK, FULL or INVALID."""
+    if size < 0 or price <= 0:
+        return INVALID
     span = buf[SPAN]
     idx = price - buf[BASE]
     if idx < 0 or idx >= span:

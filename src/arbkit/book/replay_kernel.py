@@ -21,7 +21,8 @@ def _replay(kind, side, price, size, flags, stream, target, start, buf, best_bid
             counters):  # type: ignore[no-untyped-def]
     """Apply rows from ``start``. Returns (next row, status): status FULL or RECENTRE hands back to Python.
 
-    ``counters``: [rows applied, messages done, levels pruned, crossed messages], updated in place;
+    ``counters``: [rows applied, messages done, levels pruned, crossed messages, invalid rows skipped], updated
+    in place (a row with price <= 0 or size < 0 is skipped and counted, never applied);
     ``crossed_rows`` gets the last row of each message after which the book was crossed (before the
     kernel uncrossed it).
     """
@@ -32,12 +33,15 @@ def _replay(kind, side, price, size, flags, stream, target, start, buf, best_bid
             continue
         if flags[i] & F_CLEAR:
             kernels.clear(buf)
-        is_bid = side[i] > 0
-        if kernels.set_level(buf, is_bid, price[i], size[i]) == kernels.FULL:
-            return i, kernels.FULL
-        if size[i] > 0:
-            last_add_is_bid = is_bid
-        counters[0] += 1
+        if price[i] <= 0 or size[i] < 0:
+            counters[4] += 1  # not a book level (the quality checks name these rows); never applied
+        else:
+            is_bid = side[i] > 0
+            if kernels.set_level(buf, is_bid, price[i], size[i]) == kernels.FULL:
+                return i, kernels.FULL
+            if size[i] > 0:
+                last_add_is_bid = is_bid
+            counters[0] += 1
         if flags[i] & F_LAST:
             pruned_before = counters[2]
             status = kernels.end_of_message(buf, last_add_is_bid, counters[1:])
@@ -61,6 +65,7 @@ class ReplayResult(msgspec.Struct, kw_only=True):
         best_bid, best_ask: best prices in ticks after every message (-1 where a side is empty).
         pruned: levels removed because a message left the book crossed.
         crossed_rows: last row of each message after which the book was crossed (before uncrossing).
+        invalid_rows: rows skipped because price <= 0 or size < 0.
     """
 
     rows: int
@@ -68,6 +73,7 @@ class ReplayResult(msgspec.Struct, kw_only=True):
     best_ask: np.ndarray
     pruned: int
     crossed_rows: np.ndarray
+    invalid_rows: int
 
 
 def replay_columns(kind: np.ndarray, side: np.ndarray, price: np.ndarray, size: np.ndarray, flags: np.ndarray,
@@ -78,7 +84,7 @@ def replay_columns(kind: np.ndarray, side: np.ndarray, price: np.ndarray, size: 
     best_bid = np.zeros(n_messages, dtype=np.int64)
     best_ask = np.zeros(n_messages, dtype=np.int64)
     crossed = np.zeros(n_messages, dtype=np.int64)
-    counters = np.zeros(4, dtype=np.int64)  # rows applied, messages, levels pruned, crossed messages
+    counters = np.zeros(5, dtype=np.int64)  # rows applied, messages, levels pruned, crossed messages, invalid rows
     row, n = 0, len(kind)
     target = stream_of_row.dtype.type(stream)
     while row < n:
@@ -90,7 +96,7 @@ def replay_columns(kind: np.ndarray, side: np.ndarray, price: np.ndarray, size: 
             book.recentre()
     book.crossed_levels_pruned += int(counters[2])
     return ReplayResult(rows=int(counters[0]), best_bid=best_bid[: counters[1]], best_ask=best_ask[: counters[1]],
-                        pruned=int(counters[2]), crossed_rows=crossed[: counters[3]])
+                        pruned=int(counters[2]), crossed_rows=crossed[: counters[3]], invalid_rows=int(counters[4]))
 
 
 def replay_book(table, stream: int = 0, book: OrderBook | None = None) -> tuple[int, np.ndarray, np.ndarray, int]:  # type: ignore[no-untyped-def]
