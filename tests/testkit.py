@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import functools
 from pathlib import Path
+from types import ModuleType
 from typing import Any
 
 import pytest
@@ -104,3 +105,16 @@ def record_decision_points(config: Any) -> Any:
     with Journal(":memory:") as scratch:
         build_engine(config, scratch, [lambda: (recorder, "none")]).run(sample_timeline())
     return recorder
+
+
+def load_bench(script: str) -> ModuleType:
+    """Import ``bench/<script>.py`` (bench scripts are not a package) as module ``bench_<script>``."""
+    import importlib.util
+    import sys
+
+    spec = importlib.util.spec_from_file_location(f"bench_{script}", REPO_ROOT / "bench" / f"{script}.py")
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[spec.name] = module
+    spec.loader.exec_module(module)
+    return module

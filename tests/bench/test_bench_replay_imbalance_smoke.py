@@ -6,9 +6,7 @@ skipped when hftbacktest is not installed.
 
 from __future__ import annotations
 
-import importlib.util
 import math
-import sys
 from pathlib import Path
 from types import ModuleType
 
@@ -17,25 +15,16 @@ import pytest
 
 from arbkit.book.imbalance_replay import replay_imbalance
 from arbkit.book.order_book import OrderBook
-from testkit import REPO_ROOT, sample_file
+from testkit import load_bench, sample_file
 
 SAMPLE = "binance_usdm_btcusdt_20240808.gz"
 EVENTS = 466_575  # 445,262 book rows applied after sync + 21,313 trades in the sample
 BATCHES = 27_861  # 6,548 book messages (the snapshot and the applied diffs) + 21,313 trades
 
 
-def _load_bench() -> ModuleType:
-    spec = importlib.util.spec_from_file_location("bench_replay_imbalance", REPO_ROOT / "bench" / "replay_imbalance.py")
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[spec.name] = module
-    spec.loader.exec_module(module)
-    return module
-
-
 @pytest.fixture(scope="module")
 def bench() -> ModuleType:
-    return _load_bench()
+    return load_bench("replay_imbalance")
 
 
 @pytest.fixture(scope="module")

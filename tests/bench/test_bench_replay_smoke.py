@@ -6,31 +6,20 @@ Speed is never asserted here (see bench/RESULTS.md for the measured figures).
 from __future__ import annotations
 
 import gc
-import importlib.util
 import math
-import sys
 from collections.abc import Iterator
 from types import ModuleType
 
 import pytest
 
-from testkit import REPO_ROOT, sample_file
+from testkit import load_bench, sample_file
 
 SAMPLE = "binance_usdm_btcusdt_20240808.gz"
 
 
-def _load_bench() -> ModuleType:
-    spec = importlib.util.spec_from_file_location("bench_replay", REPO_ROOT / "bench" / "replay.py")
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[spec.name] = module
-    spec.loader.exec_module(module)
-    return module
-
-
 @pytest.fixture(scope="module")
 def bench() -> ModuleType:
-    return _load_bench()
+    return load_bench("replay")
 
 
 @pytest.fixture(scope="module")
