@@ -22,7 +22,6 @@ import numpy as np
 from numba import njit
 
 from arbkit.book import kernels
-from arbkit.book.kernels import BASE, BEST_ASK, BEST_BID, HEADER, N_ASKS, N_BIDS, N_OA, N_OB, OCAP, SPAN
 from arbkit.book.order_book import OrderBook
 from arbkit.data.events import DELTA, F_CLEAR, F_LAST, TRADE
 
@@ -48,76 +47,6 @@ LAST_IMBALANCE = 1
 """The imbalance read after the last batch."""
 
 _NO_TRACE = np.zeros(0, dtype=np.float64)
-
-
-@njit(cache=True, inline="always")
-def _bid_weight(buf, n_levels):  # type: ignore[no-untyped-def]
-    """Sum over the best ``n_levels`` bids of size / (i + 1); the walk of ``kernels.top_levels``, no scratch."""
-    base = buf[BASE]
-    top = base + buf[SPAN]
-    px = HEADER + 2 * buf[SPAN]
-    cap = buf[OCAP]
-    w = 0.0
-    k = 0
-    o = buf[N_OB] - 1
-    while o >= 0 and buf[px + o] >= top and k < n_levels:  # overflow above the window
-        w += buf[px + cap + o] / (k + 1.0)
-        k += 1
-        o -= 1
-    if buf[N_BIDS] > 0:
-        j = HEADER + buf[BEST_BID]
-        while j >= HEADER and k < n_levels:
-            s = buf[j]
-            if s > 0:
-                w += s / (k + 1.0)
-                k += 1
-            j -= 1
-    while o >= 0 and k < n_levels:  # overflow below the window
-        w += buf[px + cap + o] / (k + 1.0)
-        k += 1
-        o -= 1
-    return w
-
-
-@njit(cache=True, inline="always")
-def _ask_weight(buf, n_levels):  # type: ignore[no-untyped-def]
-    """Sum over the best ``n_levels`` asks of size / (i + 1)."""
-    base = buf[BASE]
-    span = buf[SPAN]
-    px = HEADER + 2 * span + 2 * buf[OCAP]
-    cap = buf[OCAP]
-    w = 0.0
-    k = 0
-    o = buf[N_OA] - 1
-    while o >= 0 and -buf[px + o] < base and k < n_levels:  # overflow below the window
-        w += buf[px + cap + o] / (k + 1.0)
-        k += 1
-        o -= 1
-    if buf[N_ASKS] > 0:
-        j = HEADER + span + buf[BEST_ASK]
-        end = HEADER + 2 * span
-        while j < end and k < n_levels:
-            s = buf[j]
-            if s > 0:
-                w += s / (k + 1.0)
-                k += 1
-            j += 1
-    while o >= 0 and k < n_levels:  # overflow above the window
-        w += buf[px + cap + o] / (k + 1.0)
-        k += 1
-        o -= 1
-    return w
-
-
-@njit(cache=True, inline="always")
-def imbalance_of(buf, n_levels):  # type: ignore[no-untyped-def]
-    """Depth-weighted imbalance of the top ``n_levels``, equal to ``kernels.weighted_imbalance`` (0.0 if empty)."""
-    wb = _bid_weight(buf, n_levels)
-    wa = _ask_weight(buf, n_levels)
-    total = wb + wa
-    if total == 0.0:
-        return 0.0
-    return (wb - wa) / total
 
 
 @njit(cache=True)
@@ -152,7 +81,7 @@ def _replay_imbalance(kind, side, price, size, flags, stream, target, start, buf
                 if kernels.is_crossed(buf):
                     state[PRUNED] += kernels.uncross(buf, last_add_is_bid)
                 last_add_is_bid = True
-                imbalance = imbalance_of(buf, n_levels)
+                imbalance = kernels.weighted_imbalance(buf, n_levels)
                 checksum += imbalance
                 b = state[BATCHES]
                 if b < trace.shape[0]:
@@ -165,7 +94,7 @@ def _replay_imbalance(kind, side, price, size, flags, stream, target, start, buf
         elif k == TRADE:
             state[TRADES] += 1
             state[LAST_TRADE_PRICE] = price[i]
-            imbalance = imbalance_of(buf, n_levels)
+            imbalance = kernels.weighted_imbalance(buf, n_levels)
             checksum += imbalance
             b = state[BATCHES]
             if b < trace.shape[0]:

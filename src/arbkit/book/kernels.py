@@ -345,21 +345,74 @@ def top_levels(buf, is_bid, n, out_prices, out_sizes):  # type: ignore[no-untype
     return k
 
 
-@njit(cache=True)
-def weighted_imbalance(buf, n_levels, scratch_px, scratch_sz):  # type: ignore[no-untyped-def]
+@njit(cache=True, inline="always")
+def _bid_weight(buf, n_levels):  # type: ignore[no-untyped-def]
+    """Sum over the best ``n_levels`` bids of size / (i + 1); the walk of :func:`top_levels`, no scratch."""
+    base = buf[BASE]
+    top = base + buf[SPAN]
+    px = HEADER + 2 * buf[SPAN]
+    cap = buf[OCAP]
+    w = 0.0
+    k = 0
+    o = buf[N_OB] - 1
+    while o >= 0 and buf[px + o] >= top and k < n_levels:  # overflow above the window
+        w += buf[px + cap + o] / (k + 1.0)
+        k += 1
+        o -= 1
+    if buf[N_BIDS] > 0:
+        j = HEADER + buf[BEST_BID]
+        while j >= HEADER and k < n_levels:
+            s = buf[j]
+            if s > 0:
+                w += s / (k + 1.0)
+                k += 1
+            j -= 1
+    while o >= 0 and k < n_levels:  # overflow below the window
+        w += buf[px + cap + o] / (k + 1.0)
+        k += 1
+        o -= 1
+    return w
+
+
+@njit(cache=True, inline="always")
+def _ask_weight(buf, n_levels):  # type: ignore[no-untyped-def]
+    """Sum over the best ``n_levels`` asks of size / (i + 1)."""
+    base = buf[BASE]
+    span = buf[SPAN]
+    px = HEADER + 2 * span + 2 * buf[OCAP]
+    cap = buf[OCAP]
+    w = 0.0
+    k = 0
+    o = buf[N_OA] - 1
+    while o >= 0 and -buf[px + o] < base and k < n_levels:  # overflow below the window
+        w += buf[px + cap + o] / (k + 1.0)
+        k += 1
+        o -= 1
+    if buf[N_ASKS] > 0:
+        j = HEADER + span + buf[BEST_ASK]
+        end = HEADER + 2 * span
+        while j < end and k < n_levels:
+            s = buf[j]
+            if s > 0:
+                w += s / (k + 1.0)
+                k += 1
+            j += 1
+    while o >= 0 and k < n_levels:  # overflow above the window
+        w += buf[px + cap + o] / (k + 1.0)
+        k += 1
+        o -= 1
+    return w
+
+
+@njit(cache=True, inline="always")
+def weighted_imbalance(buf, n_levels):  # type: ignore[no-untyped-def]
     """Depth-weighted order-book imbalance over the top ``n_levels`` of each side, in [-1, 1].
 
     Level i (0 = best) has weight 1 / (i + 1). Returns (W_bid - W_ask) / (W_bid + W_ask) where W is
-    the weighted sum of sizes in lots; 0.0 for an empty book. ``scratch_*`` hold >= n_levels items.
+    the weighted sum of sizes in lots; 0.0 for an empty book. Reads the buffer directly (no scratch).
     """
-    wb = 0.0
-    k = top_levels(buf, True, n_levels, scratch_px, scratch_sz)
-    for i in range(k):
-        wb += scratch_sz[i] / (i + 1.0)
-    wa = 0.0
-    k = top_levels(buf, False, n_levels, scratch_px, scratch_sz)
-    for i in range(k):
-        wa += scratch_sz[i] / (i + 1.0)
+    wb = _bid_weight(buf, n_levels)
+    wa = _ask_weight(buf, n_levels)
     total = wb + wa
     if total == 0.0:
         return 0.0

@@ -189,8 +189,7 @@ class OrderBook:
 
     def imbalance(self, n_levels: int = 5) -> float:
         """Depth-weighted imbalance of the top ``n_levels`` in [-1, 1] (level i weighs 1/(i+1))."""
-        self._ensure_scratch(n_levels)
-        return float(kernels.weighted_imbalance(self.buf, n_levels, self._scratch_px, self._scratch_sz))
+        return float(kernels.weighted_imbalance(self.buf, n_levels))
 
     def is_crossed(self) -> bool:
         """True if best bid >= best ask (never after an update through this class)."""
