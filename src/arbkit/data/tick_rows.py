@@ -15,7 +15,9 @@ one place.
 
 from __future__ import annotations
 
+import csv
 import math
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -170,3 +172,27 @@ def float_to_steps(value: float, step_decimals: int, step_units: int, source: st
     if positive and steps <= 0:
         raise MalformedMessageError(source, line, f"{field} {value!r} must be > 0")
     return int(steps)
+
+
+def read_csv_rows(path: Path, expected_header: tuple[str, ...] | None = None,
+                  ) -> tuple[tuple[str, ...], list[tuple[int, list[str]]]]:
+    """Header and ``(line, fields)`` rows of a CSV file; every row must have as many fields as the header.
+
+    With ``expected_header`` a different header is refused first (line 1), naming both.
+    """
+    source = path.name
+    try:
+        with path.open(newline="", encoding="utf-8") as handle:
+            reader = csv.reader(handle)
+            header = tuple(next(reader, ()))
+            rows = [(reader.line_num, fields) for fields in reader if fields]
+    except (UnicodeDecodeError, csv.Error) as exc:
+        raise MalformedMessageError(source, 0, f"not a readable CSV file: {exc}") from None
+    if expected_header is not None and header != expected_header:
+        raise MalformedMessageError(source, 1, f"unknown column set {list(header)[:12]}; "
+                                                f"expected {list(expected_header)}")
+    for line, fields in rows:
+        if len(fields) != len(header):
+            raise MalformedMessageError(source, line, f"{len(fields)} fields, the header has {len(header)}",
+                                        ",".join(fields))
+    return header, rows

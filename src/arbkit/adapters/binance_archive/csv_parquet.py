@@ -26,7 +26,6 @@ Instruments are arbkit's Binance definitions (``BTCUSDT.BINANCE_USDM`` tick 0.1 
 
 from __future__ import annotations
 
-import csv
 from decimal import Decimal
 from pathlib import Path
 
@@ -36,7 +35,8 @@ import pyarrow.parquet as pq
 
 from arbkit.adapters.binance.instruments import SPOT, USDM, binance_registry
 from arbkit.data.tick_rows import (
-    BBO, DELTA, F_CLEAR, F_LAST, F_SNAPSHOT, TRADE, TickRows, float_to_steps, parse_int, parse_scaled, to_ns,
+    BBO, DELTA, F_CLEAR, F_LAST, F_SNAPSHOT, TRADE, TickRows, float_to_steps, parse_int, parse_scaled, read_csv_rows,
+    to_ns,
 )
 from arbkit.core.decimal_text import decimals_of
 from arbkit.core.errors import InstrumentError, MalformedMessageError
@@ -68,23 +68,12 @@ def read_depth_csv(path: str | Path, venue: str = USDM) -> TickFrame:
     """
     path = Path(path)
     source = path.name
-    try:
-        with path.open(newline="", encoding="utf-8") as handle:
-            reader = csv.reader(handle)
-            header = tuple(next(reader, ()))
-            records = [(reader.line_num, fields) for fields in reader if fields]
-    except (UnicodeDecodeError, csv.Error) as exc:
-        raise MalformedMessageError(source, 0, f"not a readable CSV file: {exc}") from None
-    if header != DEPTH_COLUMNS:
-        raise MalformedMessageError(source, 1, f"unknown column set {list(header)[:12]}; expected {list(DEPTH_COLUMNS)}")
+    _, records = read_csv_rows(path, DEPTH_COLUMNS)
     instruments: dict[str, Instrument] = {}
     rows = TickRows(venue)
     previous_key: tuple[str, ...] | None = None
     in_snapshot = False
     for line, fields in records:
-        if len(fields) != len(header):
-            raise MalformedMessageError(source, line, f"{len(fields)} fields, the header has {len(header)}",
-                                        ",".join(fields))
         symbol, ts_text, _, last_text, side_text, update_type, price_text, qty_text, _ = fields
         if symbol not in instruments:
             instruments[symbol] = _instrument(venue, symbol, source, line)

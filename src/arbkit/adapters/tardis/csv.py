@@ -29,13 +29,13 @@ Mapping to :data:`~arbkit.data.schema.TICK_SCHEMA`:
 
 from __future__ import annotations
 
-import csv
 import re
 from decimal import Decimal
 from pathlib import Path
 
 from arbkit.data.tick_rows import (
-    BBO, DELTA, F_CLEAR, F_LAST, F_SNAPSHOT, TRADE, TickRows, decimals_in, parse_int, parse_scaled, to_ns,
+    BBO, DELTA, F_CLEAR, F_LAST, F_SNAPSHOT, TRADE, TickRows, decimals_in, parse_int, parse_scaled, read_csv_rows,
+    to_ns,
 )
 from arbkit.core.enums import InstrumentKind
 from arbkit.core.errors import MalformedMessageError
@@ -98,23 +98,6 @@ def _instrument(exchange: str, symbol: str, price_decimals: int, size_decimals: 
                       tick_size=Decimal(1).scaleb(-price_decimals), lot_size=Decimal(1).scaleb(-size_decimals))
 
 
-def _read_rows(path: Path) -> tuple[tuple[str, ...], list[tuple[int, list[str]]]]:
-    """Header and ``(line, fields)`` rows; every row must have as many fields as the header."""
-    source = path.name
-    try:
-        with path.open(newline="", encoding="utf-8") as handle:
-            reader = csv.reader(handle)
-            header = tuple(next(reader, ()))
-            rows = [(reader.line_num, fields) for fields in reader if fields]
-    except (UnicodeDecodeError, csv.Error) as exc:
-        raise MalformedMessageError(source, 0, f"not a readable CSV file: {exc}") from None
-    for line, fields in rows:
-        if len(fields) != len(header):
-            raise MalformedMessageError(source, line, f"{len(fields)} fields, the header has {len(header)}",
-                                        ",".join(fields))
-    return header, rows
-
-
 def _value_columns(kind: str, header: tuple[str, ...]) -> tuple[list[int], list[int]]:
     """Indices of the price columns and of the amount columns of a file of ``kind``."""
     if kind in ("incremental_book_L2", "trades"):
@@ -139,7 +122,7 @@ def read_tardis_csv(path: str | Path, expect: str | None = None) -> TickFrame:
     """
     path = Path(path)
     source = path.name
-    header, rows = _read_rows(path)
+    header, rows = read_csv_rows(path)
     kind = tardis_kind_of_header(header)
     if kind is None:
         raise MalformedMessageError(source, 1, f"unknown Tardis column set {list(header)[:10]}")
