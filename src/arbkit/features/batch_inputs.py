@@ -1,0 +1,118 @@
+"""Build :class:`~arbkit.features.engine.FeatureInputs` from an event table in compiled loops.
+
+Each instrument stream's book is replayed by a compiled loop that, at the end of every venue message
+(the row flagged ``F_LAST``), writes the book fields with the same
+:func:`~arbkit.features.book_inputs.fill_book_fields` the streaming engine uses. Trades become trade
+events. Events keep the table's row order (the replay timeline), and carry the ``ts_event`` of the
+message's last row. BBO rows are not feature events (book features read the L2 book).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from numba import njit
+
+from arbkit.book import kernels
+from arbkit.book.order_book import OrderBook
+from arbkit.core.errors import ConfigError
+from arbkit.data.events import DELTA, F_CLEAR, F_LAST, TRADE, EventTable
+from arbkit.features.book_inputs import fill_book_fields, fill_trade_fields
+from arbkit.features.engine import FeatureInputs
+from arbkit.features.feature_set import FeatureSet
+from arbkit.features.layout import EV_BOOK, EV_TRADE, N_FIELDS
+
+
+@njit(cache=True)
+def _book_events(kind, side, price, size, flags, stream, target, start, buf, n_levels, scratch, out_rows, out_fields,
+                 counters):  # type: ignore[no-untyped-def]
+    """Apply DELTA rows of ``target`` from ``start``; at each message end write its row index and book fields.
+
+    Returns (next row, status): FULL or RECENTRE hand back to Python, which grows or re-centres the book.
+    ``counters``: [messages written, invalid rows skipped, scratch for end_of_message (2)].
+    """
+    n = kind.shape[0]
+    last_add_is_bid = True
+    for i in range(start, n):
+        if kind[i] != DELTA or stream[i] != target:
+            continue
+        if flags[i] & F_CLEAR:
+            kernels.clear(buf)
+        if price[i] <= 0 or size[i] < 0:
+            counters[1] += 1
+        else:
+            is_bid = side[i] > 0
+            if kernels.set_level(buf, is_bid, price[i], size[i]) == kernels.FULL:
+                return i, kernels.FULL
+            if size[i] > 0:
+                last_add_is_bid = is_bid
+        if flags[i] & F_LAST:
+            status = kernels.end_of_message(buf, last_add_is_bid, counters[2:])
+            m = counters[0]
+            out_rows[m] = i
+            fill_book_fields(buf, n_levels, scratch[:n_levels], scratch[n_levels:], out_fields[m])
+            counters[0] = m + 1
+            if status == kernels.RECENTRE:
+                return i + 1, kernels.RECENTRE
+    return n, kernels.OK
+
+
+@njit(cache=True)
+def _trade_fields(price, size, side, rows, out_fields):  # type: ignore[no-untyped-def]
+    for m in range(rows.shape[0]):
+        i = rows[m]
+        fill_trade_fields(float(price[i]), float(size[i]), float(side[i]), out_fields[m])
+
+
+def book_events(table: EventTable, stream: int, n_levels: int) -> tuple[np.ndarray, np.ndarray]:
+    """(row index of each message end, book fields after it) for one stream's DELTA rows."""
+    kind, flags, stream_col = table["kind"], table["flags"], table["stream"]
+    ends = int(np.count_nonzero((kind == DELTA) & (stream_col == stream) & ((flags & F_LAST) > 0)))
+    rows = np.zeros(ends, dtype=np.int64)
+    fields = np.zeros((ends, N_FIELDS))
+    book = OrderBook(f"stream {stream}")
+    scratch = np.zeros(2 * n_levels, dtype=np.int64)
+    counters = np.zeros(4, dtype=np.int64)
+    row, n = 0, len(kind)
+    target = stream_col.dtype.type(stream)
+    while row < n:
+        row, status = _book_events(kind, table["side"], table["price"], table["size"], flags, stream_col, target, row,
+                                   book.buf, n_levels, scratch, rows, fields, counters)
+        if status == kernels.FULL:
+            book.grow_overflow()
+        elif status == kernels.RECENTRE:
+            book.recentre()
+    return rows[: counters[0]], fields[: counters[0]]
+
+
+def inputs_from_events(table: EventTable, feature_set: FeatureSet, stream_aliases: dict[int, str],
+                       ts_column: str = "ts_event") -> FeatureInputs:
+    """Feature events of ``table`` in row order; ``stream_aliases`` maps stream index → instrument alias.
+
+    Streams not in the map are ignored.
+    """
+    aliases = list(feature_set.instruments)
+    for stream, alias in stream_aliases.items():
+        if alias not in aliases:
+            raise ConfigError(f"stream {stream} mapped to alias {alias!r}, which feature set {feature_set.name!r} "
+                              f"does not declare ({', '.join(aliases)})")
+    ts_all = table[ts_column]
+    parts_rows, parts_inst, parts_kind, parts_fields = [], [], [], []
+    for stream, alias in stream_aliases.items():
+        index = aliases.index(alias)
+        rows, fields = book_events(table, stream, feature_set.book_levels)
+        parts_rows.append(rows)
+        parts_fields.append(fields)
+        parts_kind.append(np.full(len(rows), EV_BOOK, dtype=np.int64))
+        parts_inst.append(np.full(len(rows), index, dtype=np.int64))
+        trade_rows = np.flatnonzero((table["kind"] == TRADE) & (table["stream"] == stream)).astype(np.int64)
+        trade_fields = np.zeros((len(trade_rows), N_FIELDS))
+        _trade_fields(table["price"], table["size"], table["side"], trade_rows, trade_fields)
+        parts_rows.append(trade_rows)
+        parts_fields.append(trade_fields)
+        parts_kind.append(np.full(len(trade_rows), EV_TRADE, dtype=np.int64))
+        parts_inst.append(np.full(len(trade_rows), index, dtype=np.int64))
+    rows = np.concatenate(parts_rows)
+    order = np.argsort(rows, kind="stable")
+    rows = rows[order]
+    return FeatureInputs(ts_ns=ts_all[rows].astype(np.int64), instrument=np.concatenate(parts_inst)[order],
+                         kind=np.concatenate(parts_kind)[order], fields=np.concatenate(parts_fields)[order])

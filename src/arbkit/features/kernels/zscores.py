@@ -1,0 +1,72 @@
+"""Z-scores of another feature's output (derived features; updated when their source is).
+
+- ``ewma_zscore``: event-time EWMA mean and variance (weight of an update ``dt`` ns after the previous
+  one: 1 − 2^(-dt / halflife_ns)); outputs the z of the new value against the state *before* it (a
+  value never explains itself) and the deviation x − mean in the source's unit. ``WARMING_UP`` until
+  one half-life has passed and the variance is positive.
+- ``rolling_zscore``: the source sampled on an event-time grid of ``bucket_ns`` (the last value seen
+  in each bucket, carried through empty buckets); z of the current value against the mean and
+  population standard deviation of the last ``buckets`` bucket closes.
+"""
+
+from __future__ import annotations
+
+import math
+
+from numba import njit
+
+from arbkit.features.kernels.common import decay, emit, ring_push, ring_sum
+from arbkit.features.layout import READY, WARMING_UP
+
+
+@njit(cache=True)
+def ewma_zscore(f64, i64, po, st, vo, so, dt, elapsed, first, x):  # type: ignore[no-untyped-def]
+    """Params [halflife_ns]; state [mean, variance]. Outputs: z, x − mean."""
+    h = f64[po]
+    if first:
+        f64[st] = x
+        f64[st + 1] = 0.0
+        emit(f64, i64, vo, so, 0, 0.0, WARMING_UP)
+        emit(f64, i64, vo, so, 1, 0.0, WARMING_UP)
+        return
+    mean = f64[st]
+    var = f64[st + 1]
+    alpha = 1.0 - decay(dt, h)
+    diff = x - mean
+    incr = alpha * diff
+    f64[st] = mean + incr
+    f64[st + 1] = (1.0 - alpha) * (var + diff * incr)
+    status = READY if elapsed >= h and var > 0.0 else WARMING_UP
+    emit(f64, i64, vo, so, 0, diff / math.sqrt(var) if var > 0.0 else 0.0, status)
+    emit(f64, i64, vo, so, 1, diff, status)
+
+
+# rolling_zscore state slots
+_RZ_CUR, _RZ_LAST, _RZ_DONE, _RZ_POS, _RZ_RING = 0, 1, 2, 3, 4
+
+
+@njit(cache=True)
+def rolling_zscore(f64, i64, po, st, vo, so, ts, first, x):  # type: ignore[no-untyped-def]
+    """Params [bucket_ns, buckets]; state [bucket, last value, completed, position, ring...]."""
+    width = int(f64[po])
+    n = int(f64[po + 1])
+    b = ts // width
+    if first:
+        f64[st + _RZ_CUR] = b
+    elif b > f64[st + _RZ_CUR]:
+        steps = b - int(f64[st + _RZ_CUR])
+        for _ in range(min(steps, n)):
+            ring_push(f64, st + _RZ_RING, n, st + _RZ_POS, f64[st + _RZ_LAST])
+        f64[st + _RZ_DONE] += steps
+        f64[st + _RZ_CUR] = b
+    f64[st + _RZ_LAST] = x
+    if f64[st + _RZ_DONE] < n:
+        emit(f64, i64, vo, so, 0, 0.0, WARMING_UP)
+        return
+    mean = ring_sum(f64, st + _RZ_RING, n) / n
+    ss = 0.0
+    for i in range(n):
+        d = f64[st + _RZ_RING + i] - mean
+        ss += d * d
+    std = math.sqrt(ss / n)
+    emit(f64, i64, vo, so, 0, (x - mean) / std if std > 0.0 else 0.0, READY if std > 0.0 else WARMING_UP)
