@@ -20,6 +20,8 @@ import msgspec
 
 from arbkit.core.errors import ConfigError
 from arbkit.features import dispatch as d
+from arbkit.features.kernels.volatility import RANGE_STATE, RV_STATE
+from arbkit.features.kernels.zscores import ROLLING_STATE
 
 
 class FeatureDecl(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=True, tag_field="kind"):
@@ -174,7 +176,7 @@ class RealizedVol(_OneInstrument, frozen=True, kw_only=True, tag="realized_vol")
         return [float(self.bucket_ns), float(self.buckets)]
 
     def state_size(self) -> int:
-        return 5 + self.buckets
+        return RV_STATE + self.buckets
 
 
 class RangeVol(_OneInstrument, frozen=True, kw_only=True, tag="range_vol"):
@@ -192,7 +194,7 @@ class RangeVol(_OneInstrument, frozen=True, kw_only=True, tag="range_vol"):
         return [float(self.bar_ns), float(self.bars)]
 
     def state_size(self) -> int:
-        return 7 + 2 * self.bars
+        return RANGE_STATE + 2 * self.bars
 
 
 class _Pair(FeatureDecl, frozen=True, kw_only=True):
@@ -311,7 +313,7 @@ class RollingZScore(FeatureDecl, frozen=True, kw_only=True, tag="rolling_zscore"
         return [float(self.bucket_ns), float(self.buckets)]
 
     def state_size(self) -> int:
-        return 4 + self.buckets
+        return ROLLING_STATE + self.buckets
 
 
 AnyFeature = (ImbalanceL1 | ImbalanceTopN | Microprice | Spread | BookSlope | TradeFlowImbalance | VwapDeviation

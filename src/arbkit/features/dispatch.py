@@ -59,7 +59,7 @@ K_ROLLING_ZSCORE = 15
 K_EWMA_COVARIANCE = 16
 
 
-@njit(cache=True)
+@njit(cache=True, inline="always")
 def _load_book(i64, f64, ib, row):  # type: ignore[no-untyped-def]
     """Validate a book row and copy it into the instrument block at ``ib``."""
     if row[BID_DEPTH_LOTS] == 0.0 or row[ASK_DEPTH_LOTS] == 0.0:
@@ -89,7 +89,7 @@ def _load_book(i64, f64, ib, row):  # type: ignore[no-untyped-def]
     f64[ib + I_STATUS] = READY
 
 
-@njit(cache=True)
+@njit(cache=True, inline="always")
 def _book_status(f64, n_instruments, mask):  # type: ignore[no-untyped-def]
     """READY if every instrument in ``mask`` has a usable book, else the worst status among them."""
     status = READY
@@ -101,7 +101,7 @@ def _book_status(f64, n_instruments, mask):  # type: ignore[no-untyped-def]
     return status
 
 
-@njit(cache=True)
+@njit(cache=True, inline="always")
 def _run_feature(i64, f64, r, ts, is_trade, row):  # type: ignore[no-untyped-def]
     kind = i64[r + F_KIND]
     n_out = i64[r + F_NOUT]

@@ -30,19 +30,24 @@ from arbkit.core.instruments import InstrumentRegistry
 from arbkit.features.book_inputs import fill_book_fields, fill_trade_fields
 from arbkit.features.dispatch import run_batch, run_event
 from arbkit.features.feature_set import FeatureSet
-from arbkit.features.layout import (EV_BOOK, EV_GAP, EV_TRADE, H_BAD_BOOK, H_BAD_TRADE, H_EVENTS, N_FIELDS, READY,
-                                    FeatureStatus)
+from arbkit.features.layout import (EV_BOOK, EV_GAP, EV_TRADE, H_BAD_BOOK, H_BAD_TRADE, H_BOOK_LEVELS, H_EVENTS,
+                                    H_ROW_OFF, H_SCRATCH_OFF, N_FIELDS, READY, FeatureStatus)
 from arbkit.features.program import Program
 
 
 @njit(cache=True)
-def _on_book(i64, f64, ts, inst, buf, n_levels, scratch, row):  # type: ignore[no-untyped-def]
-    fill_book_fields(buf, n_levels, scratch[:n_levels], scratch[n_levels:], row)
+def _on_book(i64, f64, ts, inst, buf):  # type: ignore[no-untyped-def]
+    """Read the book's fields into the scratch row and run the event (few arguments: a cheap call)."""
+    n = i64[H_BOOK_LEVELS]
+    s = i64[H_SCRATCH_OFF]
+    row = f64[i64[H_ROW_OFF]:i64[H_ROW_OFF] + N_FIELDS]
+    fill_book_fields(buf, n, i64[s:s + n], i64[s + n:s + 2 * n], row)
     return run_event(i64, f64, ts, inst, EV_BOOK, row)
 
 
 @njit(cache=True)
-def _on_trade(i64, f64, ts, inst, price_ticks, qty_lots, side, row):  # type: ignore[no-untyped-def]
+def _on_trade(i64, f64, ts, inst, price_ticks, qty_lots, side):  # type: ignore[no-untyped-def]
+    row = f64[i64[H_ROW_OFF]:i64[H_ROW_OFF] + N_FIELDS]
     fill_trade_fields(price_ticks, qty_lots, side, row)
     return run_event(i64, f64, ts, inst, EV_TRADE, row)
 
@@ -102,8 +107,6 @@ class FeatureEngine:
     def __init__(self, feature_set: FeatureSet, instruments: InstrumentRegistry) -> None:
         self.feature_set = feature_set
         self._program = Program(feature_set, instrument_units(feature_set, instruments))
-        self._levels = feature_set.book_levels
-        self._scratch = np.zeros(2 * self._levels, dtype=np.int64)
         self._row = np.zeros(N_FIELDS)
         self.reset()
 
@@ -163,17 +166,16 @@ class FeatureEngine:
     # -- streaming ------------------------------------------------------------------------------------------------
     def on_book(self, ts_ns: int, instrument: str | int, book: OrderBook) -> None:
         """The book of ``instrument`` changed at event time ``ts_ns`` (ns); reads its top levels."""
-        _on_book(self._i64, self._f64, ts_ns, self.alias_index(instrument), book.buf, self._levels, self._scratch,
-                 self._row)
+        _on_book(self._i64, self._f64, ts_ns, self.alias_index(instrument), book.buf)
 
     def on_book_index(self, ts_ns: int, index: int, book_buf: np.ndarray) -> None:
         """:meth:`on_book` for callers that resolved the alias index once (the hot path)."""
-        _on_book(self._i64, self._f64, ts_ns, index, book_buf, self._levels, self._scratch, self._row)
+        _on_book(self._i64, self._f64, ts_ns, index, book_buf)
 
     def on_trade(self, ts_ns: int, instrument: str | int, price_ticks: int, qty_lots: int, side: int) -> bool:
         """A trade (price ticks, quantity lots, aggressor side +1 buy / -1 sell); False if rejected as bad input."""
         return bool(_on_trade(self._i64, self._f64, ts_ns, self.alias_index(instrument), float(price_ticks),
-                              float(qty_lots), float(side), self._row))
+                              float(qty_lots), float(side)))
 
     def on_gap(self, ts_ns: int, instrument: str | int) -> None:
         """The book of ``instrument`` is out of sync until its next book event."""

@@ -95,6 +95,10 @@ H_EVENTS = 8
 H_BAD_BOOK = 9
 H_BAD_TRADE = 10
 H_BOOK_LEVELS = 11
+H_ROW_OFF = 12
+"""f64 offset of a scratch input row (N_FIELDS slots) for the streaming calls."""
+H_SCRATCH_OFF = 13
+"""i64 offset of 2 × book_levels scratch slots for reading book levels."""
 HDR = 16
 
 # -- feature record (int64, FREC slots per feature, from HDR) -------------------------------------------------------

@@ -1,7 +1,8 @@
 """Compile a :class:`~arbkit.features.feature_set.FeatureSet` into the two flat buffers the kernels read.
 
 See :mod:`arbkit.features.layout` for the slots. The instrument blocks come first in ``f64`` (block
-``k`` at ``k * IB``), then the parameters, the state and the output values.
+``k`` at ``k * IB``), then the parameters, the state, the output values and a scratch input row; ``i64`` ends with
+scratch slots for reading book levels.
 """
 
 from __future__ import annotations
@@ -14,8 +15,9 @@ from arbkit.core.errors import ConfigError
 from arbkit.features.feature_set import FeatureSet
 from arbkit.features.layout import (F_A, F_B, F_KIND, F_MASK, F_NEEDS_BOOK, F_NOUT, F_NSTATE, F_OUT, F_PARAM,
                                     F_SRC_FEATURE, F_SRC_OUT, F_STATE, FREC, H_BOOK_LEVELS, H_MAX_GAP_NS,
-                                    H_N_FEATURES, H_N_INSTRUMENTS, H_N_OUTPUTS, H_PARAM_OFF, H_STATE_OFF,
-                                    H_STATUS_OFF, H_VALUE_OFF, HDR, I_LOT, I_STATUS, I_TICK, IB, NO_INPUT)
+                                    H_N_FEATURES, H_N_INSTRUMENTS, H_N_OUTPUTS, H_PARAM_OFF, H_ROW_OFF,
+                                    H_SCRATCH_OFF, H_STATE_OFF,
+                                    H_STATUS_OFF, H_VALUE_OFF, HDR, I_LOT, I_STATUS, I_TICK, IB, N_FIELDS, NO_INPUT)
 
 
 class Program:
@@ -71,7 +73,8 @@ class Program:
         param_off = n_inst * IB
         state_off = param_off + len(params)
         value_off = state_off + n_state
-        self.f64 = np.zeros(value_off + n_out, dtype=np.float64)
+        row_off = value_off + n_out
+        self.f64 = np.zeros(row_off + N_FIELDS, dtype=np.float64)
         for alias, k in alias_index.items():
             tick, lot = units[alias]
             self.f64[k * IB + I_TICK] = float(tick)
@@ -81,14 +84,16 @@ class Program:
         self.f64[value_off:] = np.nan
 
         status_off = HDR + len(features) * FREC
-        self.i64 = np.zeros(status_off + n_out, dtype=np.int64)
+        scratch_off = status_off + n_out
+        self.i64 = np.zeros(scratch_off + 2 * feature_set.book_levels, dtype=np.int64)
         header = {H_N_FEATURES: len(features), H_N_OUTPUTS: n_out, H_N_INSTRUMENTS: n_inst,
                   H_MAX_GAP_NS: feature_set.max_gap_ns, H_STATUS_OFF: status_off, H_PARAM_OFF: param_off,
-                  H_STATE_OFF: state_off, H_VALUE_OFF: value_off, H_BOOK_LEVELS: feature_set.book_levels}
+                  H_STATE_OFF: state_off, H_VALUE_OFF: value_off, H_BOOK_LEVELS: feature_set.book_levels,
+                  H_ROW_OFF: row_off, H_SCRATCH_OFF: scratch_off}
         for slot, value in header.items():
             self.i64[slot] = value
         self.i64[HDR:status_off] = records.ravel()
-        self.i64[status_off:] = NO_INPUT  # nothing seen yet
+        self.i64[status_off:scratch_off] = NO_INPUT  # nothing seen yet
         self.n_outputs = n_out
         self.alias_index = alias_index
         self.status_off = status_off

@@ -25,7 +25,7 @@ from arbkit.features.layout import READY, WARMING_UP
 GK_CLOSE = 2.0 * LN2 - 1.0
 
 
-@njit(cache=True)
+@njit(cache=True, inline="always")
 def ewma_vol(f64, i64, po, st, vo, so, dt, elapsed, first, log_mid):  # type: ignore[no-untyped-def]
     """Params [halflife_ns]; state [decayed Σ r², last log mid]."""
     h = f64[po]
@@ -40,12 +40,14 @@ def ewma_vol(f64, i64, po, st, vo, so, dt, elapsed, first, log_mid):  # type: ig
 
 
 # realized_vol state slots
-_RV_CUR, _RV_LAST, _RV_GRID, _RV_DONE, _RV_POS, _RV_RING = 0, 1, 2, 3, 4, 5
+_RV_CUR, _RV_LAST, _RV_GRID, _RV_DONE, _RV_POS, _RV_SUM, _RV_RING = 0, 1, 2, 3, 4, 5, 6
+RV_STATE = _RV_RING
+"""State slots before the ring."""
 
 
-@njit(cache=True)
+@njit(cache=True, inline="always")
 def realized_vol(f64, i64, po, st, vo, so, ts, first, log_mid):  # type: ignore[no-untyped-def]
-    """Params [bucket_ns, buckets]; state [bucket, last, grid close, completed, ring position, ring...]."""
+    """Params [bucket_ns, buckets]; state [bucket, last, grid close, completed, ring position, Σ ring, ring...]."""
     width = int(f64[po])
     n = int(f64[po + 1])
     b = ts // width
@@ -61,18 +63,20 @@ def realized_vol(f64, i64, po, st, vo, so, ts, first, log_mid):  # type: ignore[
         f64[st + _RV_DONE] += steps
         f64[st + _RV_GRID] = f64[st + _RV_LAST]
         f64[st + _RV_CUR] = b
+        f64[st + _RV_SUM] = ring_sum(f64, st + _RV_RING, n)  # changes only when a bucket closes
     f64[st + _RV_LAST] = log_mid
-    total = ring_sum(f64, st + _RV_RING, n)
-    emit(f64, i64, vo, so, 0, math.sqrt(total) * 1e4, READY if f64[st + _RV_DONE] >= n else WARMING_UP)
+    emit(f64, i64, vo, so, 0, math.sqrt(f64[st + _RV_SUM]) * 1e4, READY if f64[st + _RV_DONE] >= n else WARMING_UP)
 
 
 # range_vol state slots
-_RG_CUR, _RG_O, _RG_H, _RG_L, _RG_C, _RG_DONE, _RG_POS, _RG_RING = 0, 1, 2, 3, 4, 5, 6, 7
+_RG_CUR, _RG_O, _RG_H, _RG_L, _RG_C, _RG_DONE, _RG_POS, _RG_PK, _RG_GK, _RG_RING = 0, 1, 2, 3, 4, 5, 6, 7, 8, 9
+RANGE_STATE = _RG_RING
+"""State slots before the two rings."""
 
 
-@njit(cache=True)
+@njit(cache=True, inline="always")
 def range_vol(f64, i64, po, st, vo, so, ts, first, log_mid):  # type: ignore[no-untyped-def]
-    """Params [bar_ns, bars]; state [bar, open, high, low, close, completed, position, rings (2 × bars)]."""
+    """Params [bar_ns, bars]; state [bar, open, high, low, close, completed, position, means (2), rings (2 × bars)]."""
     width = int(f64[po])
     n = int(f64[po + 1])
     b = ts // width
@@ -84,6 +88,8 @@ def range_vol(f64, i64, po, st, vo, so, ts, first, log_mid):  # type: ignore[no-
             f64[st + _RG_RING + n + pos] = 0.5 * hl * hl - GK_CLOSE * co * co
             ring_push(f64, st + _RG_RING, n, st + _RG_POS, hl * hl / (4.0 * LN2))
             f64[st + _RG_DONE] += 1.0
+            f64[st + _RG_PK] = ring_sum(f64, st + _RG_RING, n) / n  # the means change only when a bar closes
+            f64[st + _RG_GK] = ring_sum(f64, st + _RG_RING + n, n) / n
         f64[st + _RG_CUR] = b
         f64[st + _RG_O] = log_mid
         f64[st + _RG_H] = log_mid
@@ -95,7 +101,5 @@ def range_vol(f64, i64, po, st, vo, so, ts, first, log_mid):  # type: ignore[no-
             f64[st + _RG_L] = log_mid
     f64[st + _RG_C] = log_mid
     status = READY if f64[st + _RG_DONE] >= n else WARMING_UP
-    parkinson = ring_sum(f64, st + _RG_RING, n) / n
-    garman_klass = ring_sum(f64, st + _RG_RING + n, n) / n
-    emit(f64, i64, vo, so, 0, math.sqrt(parkinson) * 1e4, status)
-    emit(f64, i64, vo, so, 1, math.sqrt(max(garman_klass, 0.0)) * 1e4, status)
+    emit(f64, i64, vo, so, 0, math.sqrt(f64[st + _RG_PK]) * 1e4, status)
+    emit(f64, i64, vo, so, 1, math.sqrt(max(f64[st + _RG_GK], 0.0)) * 1e4, status)

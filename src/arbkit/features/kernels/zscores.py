@@ -19,7 +19,7 @@ from arbkit.features.kernels.common import decay, emit, ring_push, ring_sum
 from arbkit.features.layout import READY, WARMING_UP
 
 
-@njit(cache=True)
+@njit(cache=True, inline="always")
 def ewma_zscore(f64, i64, po, st, vo, so, dt, elapsed, first, x):  # type: ignore[no-untyped-def]
     """Params [halflife_ns]; state [mean, variance]. Outputs: z, x − mean."""
     h = f64[po]
@@ -42,12 +42,14 @@ def ewma_zscore(f64, i64, po, st, vo, so, dt, elapsed, first, x):  # type: ignor
 
 
 # rolling_zscore state slots
-_RZ_CUR, _RZ_LAST, _RZ_DONE, _RZ_POS, _RZ_RING = 0, 1, 2, 3, 4
+_RZ_CUR, _RZ_LAST, _RZ_DONE, _RZ_POS, _RZ_MEAN, _RZ_STD, _RZ_RING = 0, 1, 2, 3, 4, 5, 6
+ROLLING_STATE = _RZ_RING
+"""State slots before the ring."""
 
 
-@njit(cache=True)
+@njit(cache=True, inline="always")
 def rolling_zscore(f64, i64, po, st, vo, so, ts, first, x):  # type: ignore[no-untyped-def]
-    """Params [bucket_ns, buckets]; state [bucket, last value, completed, position, ring...]."""
+    """Params [bucket_ns, buckets]; state [bucket, last value, completed, position, mean, std, ring...]."""
     width = int(f64[po])
     n = int(f64[po + 1])
     b = ts // width
@@ -59,14 +61,16 @@ def rolling_zscore(f64, i64, po, st, vo, so, ts, first, x):  # type: ignore[no-u
             ring_push(f64, st + _RZ_RING, n, st + _RZ_POS, f64[st + _RZ_LAST])
         f64[st + _RZ_DONE] += steps
         f64[st + _RZ_CUR] = b
+        mean = ring_sum(f64, st + _RZ_RING, n) / n  # mean and deviation change only when a bucket closes
+        ss = 0.0
+        for i in range(n):
+            d = f64[st + _RZ_RING + i] - mean
+            ss += d * d
+        f64[st + _RZ_MEAN] = mean
+        f64[st + _RZ_STD] = math.sqrt(ss / n)
     f64[st + _RZ_LAST] = x
     if f64[st + _RZ_DONE] < n:
         emit(f64, i64, vo, so, 0, 0.0, WARMING_UP)
         return
-    mean = ring_sum(f64, st + _RZ_RING, n) / n
-    ss = 0.0
-    for i in range(n):
-        d = f64[st + _RZ_RING + i] - mean
-        ss += d * d
-    std = math.sqrt(ss / n)
-    emit(f64, i64, vo, so, 0, (x - mean) / std if std > 0.0 else 0.0, READY if std > 0.0 else WARMING_UP)
+    std = f64[st + _RZ_STD]
+    emit(f64, i64, vo, so, 0, (x - f64[st + _RZ_MEAN]) / std if std > 0.0 else 0.0, READY if std > 0.0 else WARMING_UP)
