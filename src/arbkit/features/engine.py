@@ -12,7 +12,7 @@ True
 >>> book.apply([(6_170_000, 300_000)], [(6_170_001, 100_000)])   # ticks of 0.01, lots of 1e-5 BTC
 0
 >>> engine.on_book(1_000, "spot", book)
->>> [round(v, 6) for v in engine.vector()]      # spread ticks, spread bps, best-level imbalance
+>>> [round(float(v), 6) for v in engine.vector()]      # spread ticks, spread bps, best-level imbalance
 [1.0, 0.001621, 0.5]
 """
 
