@@ -13,14 +13,14 @@ levels per side. An empty side gives NaN prices and sizes and a summed size of 0
 from __future__ import annotations
 
 import numpy as np
-from numba import njit
+from arbkit.features.jit import kernel
 
 from arbkit.book import kernels
 from arbkit.features.layout import (ASK_DEPTH_LOTS, ASK_FAR_TICKS, ASK_LOTS, ASK_TICKS, BID_DEPTH_LOTS, BID_FAR_TICKS,
                                     BID_LOTS, BID_TICKS, IMB_N, TRADE_LOTS, TRADE_SIDE, TRADE_TICKS)
 
 
-@njit(cache=True)
+@kernel
 def _side_fields(buf, is_bid, n_levels, scratch_px, scratch_sz, row, px_slot, lots_slot, depth_slot, far_slot):  # type: ignore[no-untyped-def]
     """Fill one side's fields; returns its weighted size sum (level i weighs 1 / (i + 1))."""
     k = kernels.top_levels(buf, is_bid, n_levels, scratch_px, scratch_sz)
@@ -42,7 +42,7 @@ def _side_fields(buf, is_bid, n_levels, scratch_px, scratch_sz, row, px_slot, lo
     return weight
 
 
-@njit(cache=True)
+@kernel
 def fill_book_fields(buf, n_levels, scratch_px, scratch_sz, row):  # type: ignore[no-untyped-def]
     """Write the book fields of ``buf`` (a book kernel buffer) into ``row``; trade fields become NaN.
 
@@ -59,7 +59,7 @@ def fill_book_fields(buf, n_levels, scratch_px, scratch_sz, row):  # type: ignor
     row[TRADE_SIDE] = np.nan
 
 
-@njit(cache=True)
+@kernel
 def fill_trade_fields(price_ticks, qty_lots, side, row):  # type: ignore[no-untyped-def]
     """Write a trade into ``row`` (book fields become NaN): price in ticks, quantity in lots, side ±1."""
     for i in range(TRADE_TICKS):

@@ -180,7 +180,7 @@ class RealizedVol(_OneInstrument, frozen=True, kw_only=True, tag="realized_vol")
 
 
 class RangeVol(_OneInstrument, frozen=True, kw_only=True, tag="range_vol"):
-    """Range estimators on ``bar_ns`` bars of the mid over ``bars`` bars: ``.parkinson``, ``.garman_klass`` (bps/bar)."""
+    """Range estimators on ``bar_ns`` mid bars over ``bars`` bars: ``.parkinson``, ``.garman_klass`` (bps/bar)."""
 
     code = d.K_RANGE_VOL
     outputs = ("parkinson", "garman_klass")

@@ -24,7 +24,7 @@ from __future__ import annotations
 
 import math
 
-from numba import njit
+from arbkit.features.jit import kernel
 
 from arbkit.features.kernels import book as kb
 from arbkit.features.kernels import cross as kc
@@ -59,7 +59,7 @@ K_ROLLING_ZSCORE = 15
 K_EWMA_COVARIANCE = 16
 
 
-@njit(cache=True, inline="always")
+@kernel
 def _load_book(i64, f64, ib, row):  # type: ignore[no-untyped-def]
     """Validate a book row and copy it into the instrument block at ``ib``."""
     if row[BID_DEPTH_LOTS] == 0.0 or row[ASK_DEPTH_LOTS] == 0.0:
@@ -89,7 +89,7 @@ def _load_book(i64, f64, ib, row):  # type: ignore[no-untyped-def]
     f64[ib + I_STATUS] = READY
 
 
-@njit(cache=True, inline="always")
+@kernel
 def _book_status(f64, n_instruments, mask):  # type: ignore[no-untyped-def]
     """READY if every instrument in ``mask`` has a usable book, else the worst status among them."""
     status = READY
@@ -101,7 +101,7 @@ def _book_status(f64, n_instruments, mask):  # type: ignore[no-untyped-def]
     return status
 
 
-@njit(cache=True, inline="always")
+@kernel
 def _run_feature(i64, f64, r, ts, is_trade, row):  # type: ignore[no-untyped-def]
     kind = i64[r + F_KIND]
     n_out = i64[r + F_NOUT]
@@ -179,7 +179,7 @@ def _run_feature(i64, f64, r, ts, is_trade, row):  # type: ignore[no-untyped-def
         kc.ewma_covariance(f64, i64, po, st, vo, so, now, first)
 
 
-@njit(cache=True)
+@kernel
 def run_event(i64, f64, ts, inst, kind, row):  # type: ignore[no-untyped-def]
     """Apply one event (``kind`` EV_BOOK, EV_TRADE or EV_GAP of instrument index ``inst`` at ``ts`` ns).
 
@@ -218,7 +218,7 @@ def run_event(i64, f64, ts, inst, kind, row):  # type: ignore[no-untyped-def]
     return 1
 
 
-@njit(cache=True)
+@kernel
 def run_batch(i64, f64, ts, inst, kind, fields, out_values, out_status):  # type: ignore[no-untyped-def]
     """:func:`run_event` over every row; copies all outputs after each event into the out matrices."""
     n_out = i64[1]

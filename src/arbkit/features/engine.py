@@ -22,7 +22,7 @@ from decimal import Decimal
 
 import msgspec
 import numpy as np
-from numba import njit
+from arbkit.features.jit import kernel
 
 from arbkit.book.order_book import OrderBook
 from arbkit.core.errors import ConfigError
@@ -31,13 +31,18 @@ from arbkit.features.book_inputs import fill_book_fields, fill_trade_fields
 from arbkit.features.dispatch import run_batch, run_event
 from arbkit.features.feature_set import FeatureSet
 from arbkit.features.layout import (EV_BOOK, EV_GAP, EV_TRADE, H_BAD_BOOK, H_BAD_TRADE, H_BOOK_LEVELS, H_EVENTS,
-                                    H_ROW_OFF, H_SCRATCH_OFF, N_FIELDS, READY, FeatureStatus)
+                                    H_I64_SIZE, H_ROW_OFF, H_SCRATCH_OFF, N_FIELDS, READY, FeatureStatus)
 from arbkit.features.program import Program
 
 
-@njit(cache=True)
-def _on_book(i64, f64, ts, inst, buf):  # type: ignore[no-untyped-def]
-    """Read the book's fields into the scratch row and run the event (few arguments: a cheap call)."""
+@kernel
+def _on_book(mem, buf, ts, inst):  # type: ignore[no-untyped-def]
+    """Read the book's fields into the scratch row and run the event.
+
+    Few arguments make a cheap call from Python: the packed state ``mem`` and the book buffer.
+    """
+    i64 = mem[:mem[H_I64_SIZE]]
+    f64 = mem[mem[H_I64_SIZE]:].view(np.float64)
     n = i64[H_BOOK_LEVELS]
     s = i64[H_SCRATCH_OFF]
     row = f64[i64[H_ROW_OFF]:i64[H_ROW_OFF] + N_FIELDS]
@@ -45,8 +50,10 @@ def _on_book(i64, f64, ts, inst, buf):  # type: ignore[no-untyped-def]
     return run_event(i64, f64, ts, inst, EV_BOOK, row)
 
 
-@njit(cache=True)
-def _on_trade(i64, f64, ts, inst, price_ticks, qty_lots, side):  # type: ignore[no-untyped-def]
+@kernel
+def _on_trade(mem, ts, inst, price_ticks, qty_lots, side):  # type: ignore[no-untyped-def]
+    i64 = mem[:mem[H_I64_SIZE]]
+    f64 = mem[mem[H_I64_SIZE]:].view(np.float64)
     row = f64[i64[H_ROW_OFF]:i64[H_ROW_OFF] + N_FIELDS]
     fill_trade_fields(price_ticks, qty_lots, side, row)
     return run_event(i64, f64, ts, inst, EV_TRADE, row)
@@ -113,8 +120,7 @@ class FeatureEngine:
     # -- state ----------------------------------------------------------------------------------------------------
     def reset(self) -> None:
         """Back to the initial state (nothing seen)."""
-        self._i64 = self._program.i64.copy()
-        self._f64 = self._program.f64.copy()
+        self._mem, self._i64, self._f64 = self._program.packed()
         p = self._program
         self.values = self._f64[p.value_off:p.value_off + p.n_outputs]
         """Current outputs (a live view): NaN where not READY."""
@@ -166,15 +172,15 @@ class FeatureEngine:
     # -- streaming ------------------------------------------------------------------------------------------------
     def on_book(self, ts_ns: int, instrument: str | int, book: OrderBook) -> None:
         """The book of ``instrument`` changed at event time ``ts_ns`` (ns); reads its top levels."""
-        _on_book(self._i64, self._f64, ts_ns, self.alias_index(instrument), book.buf)
+        _on_book(self._mem, book.buf, ts_ns, self.alias_index(instrument))
 
     def on_book_index(self, ts_ns: int, index: int, book_buf: np.ndarray) -> None:
         """:meth:`on_book` for callers that resolved the alias index once (the hot path)."""
-        _on_book(self._i64, self._f64, ts_ns, index, book_buf)
+        _on_book(self._mem, book_buf, ts_ns, index)
 
     def on_trade(self, ts_ns: int, instrument: str | int, price_ticks: int, qty_lots: int, side: int) -> bool:
         """A trade (price ticks, quantity lots, aggressor side +1 buy / -1 sell); False if rejected as bad input."""
-        return bool(_on_trade(self._i64, self._f64, ts_ns, self.alias_index(instrument), float(price_ticks),
+        return bool(_on_trade(self._mem, ts_ns, self.alias_index(instrument), float(price_ticks),
                               float(qty_lots), float(side)))
 
     def on_gap(self, ts_ns: int, instrument: str | int) -> None:

@@ -41,7 +41,8 @@ class FeatureFeed:
             self.engine.on_book_index(message.ts_event, index, book.buf)
             return True
         if isinstance(message, Trade):
-            self.engine.on_trade(message.ts_event, index, message.price_ticks, message.size_lots, int(message.aggressor))
+            self.engine.on_trade(message.ts_event, index, message.price_ticks, message.size_lots,
+                                 int(message.aggressor))
             return True
         if isinstance(message, BookGap):
             self.engine.on_gap(message.ts_recv, index)

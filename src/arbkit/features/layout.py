@@ -6,6 +6,9 @@ arguments (numba's per-argument unboxing dominates the call cost otherwise):
 - ``i64`` (int64): a header, one record of ``FREC`` slots per feature, then one status code per output;
 - ``f64`` (float64): one block of ``IB`` slots per instrument, then parameters, state and output values.
 
+The streaming engine keeps both in one int64 array (``i64`` then the bytes of ``f64``), so a per-event
+call passes a single array; the compiled entry points split it again without copying.
+
 Units: prices in the input fields are in ticks and sizes in lots of the instrument (exact integers
 held in float64); the instrument block converts them with the tick and lot size. Times are int ns.
 """
@@ -99,6 +102,8 @@ H_ROW_OFF = 12
 """f64 offset of a scratch input row (N_FIELDS slots) for the streaming calls."""
 H_SCRATCH_OFF = 13
 """i64 offset of 2 × book_levels scratch slots for reading book levels."""
+H_I64_SIZE = 14
+"""Length of ``i64``: in the packed form (one int64 array) ``f64`` is the rest, viewed as float64."""
 HDR = 16
 
 # -- feature record (int64, FREC slots per feature, from HDR) -------------------------------------------------------

@@ -16,7 +16,7 @@ from arbkit.features.feature_set import FeatureSet
 from arbkit.features.layout import (F_A, F_B, F_KIND, F_MASK, F_NEEDS_BOOK, F_NOUT, F_NSTATE, F_OUT, F_PARAM,
                                     F_SRC_FEATURE, F_SRC_OUT, F_STATE, FREC, H_BOOK_LEVELS, H_MAX_GAP_NS,
                                     H_N_FEATURES, H_N_INSTRUMENTS, H_N_OUTPUTS, H_PARAM_OFF, H_ROW_OFF,
-                                    H_SCRATCH_OFF, H_STATE_OFF,
+                                    H_I64_SIZE, H_SCRATCH_OFF, H_STATE_OFF,
                                     H_STATUS_OFF, H_VALUE_OFF, HDR, I_LOT, I_STATUS, I_TICK, IB, N_FIELDS, NO_INPUT)
 
 
@@ -89,7 +89,7 @@ class Program:
         header = {H_N_FEATURES: len(features), H_N_OUTPUTS: n_out, H_N_INSTRUMENTS: n_inst,
                   H_MAX_GAP_NS: feature_set.max_gap_ns, H_STATUS_OFF: status_off, H_PARAM_OFF: param_off,
                   H_STATE_OFF: state_off, H_VALUE_OFF: value_off, H_BOOK_LEVELS: feature_set.book_levels,
-                  H_ROW_OFF: row_off, H_SCRATCH_OFF: scratch_off}
+                  H_ROW_OFF: row_off, H_SCRATCH_OFF: scratch_off, H_I64_SIZE: scratch_off + 2 * feature_set.book_levels}
         for slot, value in header.items():
             self.i64[slot] = value
         self.i64[HDR:status_off] = records.ravel()
@@ -100,3 +100,11 @@ class Program:
         self.value_off = value_off
         self.state_offsets = [state_off + s for s in state_offsets]
         self.param_offsets = [param_off + int(r[F_PARAM]) for r in records]
+
+    def packed(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """A fresh copy of the initial state as one int64 array, and its ``i64`` and ``f64`` views."""
+        n = len(self.i64)
+        mem = np.empty(n + len(self.f64), dtype=np.int64)
+        mem[:n] = self.i64
+        mem[n:] = self.f64.view(np.int64)
+        return mem, mem[:n], mem[n:].view(np.float64)

@@ -6,14 +6,14 @@ ticks (an exact integer); book slope in base units per bps of distance from the 
 
 from __future__ import annotations
 
-from numba import njit
+from arbkit.features.jit import kernel
 
 from arbkit.features.kernels.common import emit
 from arbkit.features.layout import (ASK_DEPTH_LOTS, ASK_FAR_TICKS, ASK_LOTS, ASK_TICKS, BID_DEPTH_LOTS, BID_FAR_TICKS,
                                     BID_LOTS, BID_TICKS, I_FIELDS, I_LOT, I_MID_TICKS, IMB_N, READY)
 
 
-@njit(cache=True, inline="always")
+@kernel
 def imbalance_l1(f64, i64, ib, vo, so):  # type: ignore[no-untyped-def]
     """(bid size − ask size) / (bid size + ask size) at the best level."""
     b = f64[ib + I_FIELDS + BID_LOTS]
@@ -21,13 +21,13 @@ def imbalance_l1(f64, i64, ib, vo, so):  # type: ignore[no-untyped-def]
     emit(f64, i64, vo, so, 0, (b - a) / (b + a), READY)
 
 
-@njit(cache=True, inline="always")
+@kernel
 def imbalance_top_n(f64, i64, ib, vo, so):  # type: ignore[no-untyped-def]
     """Depth-weighted imbalance of the top ``book_levels`` levels (level i weighs 1 / (i + 1))."""
     emit(f64, i64, vo, so, 0, f64[ib + I_FIELDS + IMB_N], READY)
 
 
-@njit(cache=True, inline="always")
+@kernel
 def microprice(f64, i64, ib, vo, so):  # type: ignore[no-untyped-def]
     """Size-weighted mid (bid × ask size + ask × bid size) / (bid size + ask size), as bps from the mid."""
     bid = f64[ib + I_FIELDS + BID_TICKS]
@@ -39,7 +39,7 @@ def microprice(f64, i64, ib, vo, so):  # type: ignore[no-untyped-def]
     emit(f64, i64, vo, so, 0, (micro - mid) / mid * 1e4, READY)
 
 
-@njit(cache=True, inline="always")
+@kernel
 def spread(f64, i64, ib, vo, so):  # type: ignore[no-untyped-def]
     """Outputs: spread in ticks (exact), spread in bps of the mid."""
     bid = f64[ib + I_FIELDS + BID_TICKS]
@@ -48,7 +48,7 @@ def spread(f64, i64, ib, vo, so):  # type: ignore[no-untyped-def]
     emit(f64, i64, vo, so, 1, (ask - bid) / f64[ib + I_MID_TICKS] * 1e4, READY)
 
 
-@njit(cache=True, inline="always")
+@kernel
 def book_slope(f64, i64, ib, vo, so):  # type: ignore[no-untyped-def]
     """Outputs: mean slope of both sides, and (bid slope − ask slope) / (bid slope + ask slope).
 

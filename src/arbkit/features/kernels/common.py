@@ -9,14 +9,14 @@ from __future__ import annotations
 import math
 
 import numpy as np
-from numba import njit
+from arbkit.features.jit import kernel
 
 from arbkit.features.layout import INVALID_INPUT, READY
 
 LN2 = math.log(2.0)
 
 
-@njit(cache=True, inline="always")
+@kernel
 def emit(f64, i64, vo, so, j, value, status):  # type: ignore[no-untyped-def]
     """Write output ``j``: the value when ``status`` is READY and the value is finite, else NaN and the status.
 
@@ -28,7 +28,7 @@ def emit(f64, i64, vo, so, j, value, status):  # type: ignore[no-untyped-def]
     i64[so + j] = status
 
 
-@njit(cache=True, inline="always")
+@kernel
 def emit_all(f64, i64, vo, so, n, status):  # type: ignore[no-untyped-def]
     """Mark all ``n`` outputs with a non-READY ``status`` (values NaN)."""
     for j in range(n):
@@ -36,13 +36,13 @@ def emit_all(f64, i64, vo, so, n, status):  # type: ignore[no-untyped-def]
         i64[so + j] = status
 
 
-@njit(cache=True, inline="always")
+@kernel
 def decay(dt_ns, halflife_ns):  # type: ignore[no-untyped-def]
     """Weight left after ``dt_ns`` of event time for a half-life of ``halflife_ns``: 2^(-dt / halflife)."""
     return math.exp(-dt_ns * LN2 / halflife_ns)
 
 
-@njit(cache=True, inline="always")
+@kernel
 def ring_push(f64, ring_off, size, pos_slot, value):  # type: ignore[no-untyped-def]
     """Write ``value`` at the ring's position (slot ``pos_slot`` holds it) and advance it."""
     pos = int(f64[pos_slot])
@@ -53,7 +53,7 @@ def ring_push(f64, ring_off, size, pos_slot, value):  # type: ignore[no-untyped-
     f64[pos_slot] = pos
 
 
-@njit(cache=True, inline="always")
+@kernel
 def ring_sum(f64, ring_off, size):  # type: ignore[no-untyped-def]
     """Sum of a ring, recomputed in index order (no drift from running sums)."""
     total = 0.0

@@ -13,13 +13,13 @@ from __future__ import annotations
 
 import math
 
-from numba import njit
+from arbkit.features.jit import kernel
 
 from arbkit.features.kernels.common import decay, emit
 from arbkit.features.layout import I_LOG_MID, I_MID, IB, READY, WARMING_UP
 
 
-@njit(cache=True, inline="always")
+@kernel
 def basis(f64, i64, ia, ib, vo, so):  # type: ignore[no-untyped-def]
     """Outputs: basis in bps, price ratio."""
     ma = f64[ia + I_MID]
@@ -32,7 +32,7 @@ def basis(f64, i64, ia, ib, vo, so):  # type: ignore[no-untyped-def]
 _LL_CUR, _LL_A, _LL_B, _LL_DONE, _LL_POS, _LL_RING = 0, 1, 2, 3, 4, 5
 
 
-@njit(cache=True, inline="always")
+@kernel
 def lead_lag(f64, i64, po, st, vo, so, ts, first, log_a, log_b):  # type: ignore[no-untyped-def]
     """Params [bucket_ns, lag_buckets]; state [bucket, last a, last b, completed, position, ring a, ring b]."""
     width = int(f64[po])
@@ -64,7 +64,7 @@ def lead_lag(f64, i64, po, st, vo, so, ts, first, log_a, log_b):  # type: ignore
 _CV_CUR, _CV_DONE, _CV_LAST = 0, 1, 2
 
 
-@njit(cache=True, inline="always")
+@kernel
 def ewma_covariance(f64, i64, po, st, vo, so, ts, first):  # type: ignore[no-untyped-def]
     """Params [bucket_ns, halflife_ns, K, instrument index × K]."""
     width = int(f64[po])

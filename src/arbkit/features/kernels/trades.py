@@ -9,13 +9,13 @@ bps ((mid − VWAP) / VWAP); trade intensity in trades per second (a constant ra
 
 from __future__ import annotations
 
-from numba import njit
+from arbkit.features.jit import kernel
 
 from arbkit.features.kernels.common import LN2, decay, emit, emit_all
 from arbkit.features.layout import I_MID, READY, WARMING_UP
 
 
-@njit(cache=True, inline="always")
+@kernel
 def trade_flow_imbalance(f64, i64, po, st, vo, so, dt, elapsed, is_trade, qty, side):  # type: ignore[no-untyped-def]
     """Params [halflife_ns]; state [signed quantity, total quantity]."""
     h = f64[po]
@@ -31,7 +31,7 @@ def trade_flow_imbalance(f64, i64, po, st, vo, so, dt, elapsed, is_trade, qty, s
     emit(f64, i64, vo, so, 0, signed / total if total > 0.0 else 0.0, status)
 
 
-@njit(cache=True, inline="always")
+@kernel
 def trade_intensity(f64, i64, po, st, vo, so, dt, elapsed, is_trade):  # type: ignore[no-untyped-def]
     """Params [halflife_ns]; state [decayed trade count]. Output: trades per second."""
     h = f64[po]
@@ -42,7 +42,7 @@ def trade_intensity(f64, i64, po, st, vo, so, dt, elapsed, is_trade):  # type: i
     emit(f64, i64, vo, so, 0, count * LN2 / h * 1e9, READY if elapsed >= h else WARMING_UP)
 
 
-@njit(cache=True, inline="always")
+@kernel
 def vwap_deviation(f64, i64, ib, po, st, vo, so, dt, elapsed, is_trade, price, qty, book_status):  # type: ignore[no-untyped-def]
     """Params [halflife_ns]; state [Σ price × qty, Σ qty] (decayed); price in quote currency.
 

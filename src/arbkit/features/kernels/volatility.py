@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import math
 
-from numba import njit
+from arbkit.features.jit import kernel
 
 from arbkit.features.kernels.common import LN2, decay, emit, ring_push, ring_sum
 from arbkit.features.layout import READY, WARMING_UP
@@ -25,7 +25,7 @@ from arbkit.features.layout import READY, WARMING_UP
 GK_CLOSE = 2.0 * LN2 - 1.0
 
 
-@njit(cache=True, inline="always")
+@kernel
 def ewma_vol(f64, i64, po, st, vo, so, dt, elapsed, first, log_mid):  # type: ignore[no-untyped-def]
     """Params [halflife_ns]; state [decayed Σ r², last log mid]."""
     h = f64[po]
@@ -45,7 +45,7 @@ RV_STATE = _RV_RING
 """State slots before the ring."""
 
 
-@njit(cache=True, inline="always")
+@kernel
 def realized_vol(f64, i64, po, st, vo, so, ts, first, log_mid):  # type: ignore[no-untyped-def]
     """Params [bucket_ns, buckets]; state [bucket, last, grid close, completed, ring position, Σ ring, ring...]."""
     width = int(f64[po])
@@ -74,7 +74,7 @@ RANGE_STATE = _RG_RING
 """State slots before the two rings."""
 
 
-@njit(cache=True, inline="always")
+@kernel
 def range_vol(f64, i64, po, st, vo, so, ts, first, log_mid):  # type: ignore[no-untyped-def]
     """Params [bar_ns, bars]; state [bar, open, high, low, close, completed, position, means (2), rings (2 × bars)]."""
     width = int(f64[po])

@@ -13,13 +13,13 @@ from __future__ import annotations
 
 import math
 
-from numba import njit
+from arbkit.features.jit import kernel
 
 from arbkit.features.kernels.common import decay, emit, ring_push, ring_sum
 from arbkit.features.layout import READY, WARMING_UP
 
 
-@njit(cache=True, inline="always")
+@kernel
 def ewma_zscore(f64, i64, po, st, vo, so, dt, elapsed, first, x):  # type: ignore[no-untyped-def]
     """Params [halflife_ns]; state [mean, variance]. Outputs: z, x − mean."""
     h = f64[po]
@@ -47,7 +47,7 @@ ROLLING_STATE = _RZ_RING
 """State slots before the ring."""
 
 
-@njit(cache=True, inline="always")
+@kernel
 def rolling_zscore(f64, i64, po, st, vo, so, ts, first, x):  # type: ignore[no-untyped-def]
     """Params [bucket_ns, buckets]; state [bucket, last value, completed, position, mean, std, ring...]."""
     width = int(f64[po])
