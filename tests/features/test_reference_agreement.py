@@ -1,5 +1,9 @@
 """The compiled feature kernels agree with an independent pandas reference on the shipped sample.
 
+Two datasets: the sample's feature events as they are, and the same events with a 25 s window cut out
+of every minute, so that whole grid buckets and bars go empty (the sample alone never leaves a 1 s
+bucket without a book event, so the empty-bucket paths would go untested).
+
 ``bench/features_reference.py`` recomputes all 40 outputs of ``spot_perp_feature_set`` the obvious way
 (forward-filled books, ``groupby`` grids, ``rolling`` windows, ``ewm`` in event time). Every output
 must match the engine's batch to a relative 1e-9 (absolute 1e-12 near zero) wherever both are READY,
@@ -14,11 +18,13 @@ differ by up to about 6e-11 bps on this sample).
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from types import ModuleType
 
 import numpy as np
 import pandas as pd
 import pytest
+from testkit import SPOT_BTC, USDM_BTC, load_bench, registry, sample_timeline
 
 from arbkit.data.events import EventTable
 from arbkit.features.batch_inputs import inputs_from_events
@@ -27,7 +33,6 @@ from arbkit.features.engine import FeatureEngine, FeatureInputs, FeatureMatrix
 from arbkit.features.feature_set import FeatureSet
 from arbkit.features.layout import ASK_TICKS, BID_TICKS, EV_BOOK, EV_TRADE, TRADE_TICKS
 from arbkit.features.presets import spot_perp_feature_set
-from testkit import SPOT_BTC, USDM_BTC, load_bench, registry, sample_timeline
 
 RTOL = 1e-9
 ATOL = 1e-12
@@ -36,7 +41,30 @@ VWAP_ATOL_BPS = 1e-9
 MIN_READY_FRACTION = 0.8
 """Every output is READY on both sides for at least this share of the sample's events (the check is not vacuous)."""
 
+S = 1_000_000_000
+HOLE_EVERY_NS, HOLE_AT_NS, HOLE_NS = 60 * S, 30 * S, 25 * S
+"""Cut: every event whose time since the first event, modulo a minute, lies in [30 s, 55 s)."""
+DATASETS = ("sample", "sample_with_holes")
+
 FEATURE_SET = spot_perp_feature_set(SPOT_BTC, USDM_BTC)
+
+
+@dataclass(frozen=True)
+class Case:
+    """One dataset: its feature events, the engine's batch over them, and the reference's frame."""
+
+    inputs: FeatureInputs
+    matrix: FeatureMatrix
+    frame: pd.DataFrame
+
+
+def with_holes(inputs: FeatureInputs) -> FeatureInputs:
+    """``inputs`` without the events of a 25 s window in every minute (each book event carries the whole top of
+    book, so the events after a hole read the right book)."""
+    phase = (inputs.ts_ns - inputs.ts_ns.min()) % HOLE_EVERY_NS
+    keep = (phase < HOLE_AT_NS) | (phase >= HOLE_AT_NS + HOLE_NS)
+    return FeatureInputs(ts_ns=inputs.ts_ns[keep], instrument=inputs.instrument[keep], kind=inputs.kind[keep],
+                         fields=inputs.fields[keep])
 
 
 @pytest.fixture(scope="module")
@@ -45,20 +73,13 @@ def reference() -> ModuleType:
 
 
 @pytest.fixture(scope="module")
-def inputs() -> FeatureInputs:
-    """Feature events of the shipped spot + USDⓈ-M BTC sample (stream 0 spot, 1 perp)."""
+def cases(reference: ModuleType) -> dict[str, Case]:
+    """Both datasets, built from the shipped spot + USDⓈ-M BTC sample (stream 0 spot, 1 perp)."""
     table = EventTable.from_messages((message for _, message in sample_timeline()), {SPOT_BTC: 0, USDM_BTC: 1})
-    return inputs_from_events(table, FEATURE_SET, {0: "spot", 1: "perp"})
-
-
-@pytest.fixture(scope="module")
-def engine_matrix(inputs: FeatureInputs) -> FeatureMatrix:
-    return FeatureEngine(FEATURE_SET, registry()).batch(inputs)
-
-
-@pytest.fixture(scope="module")
-def reference_frame(reference: ModuleType, inputs: FeatureInputs) -> pd.DataFrame:
-    return reference.reference_features(inputs, FEATURE_SET, registry())
+    sample = inputs_from_events(table, FEATURE_SET, {0: "spot", 1: "perp"})
+    engine = FeatureEngine(FEATURE_SET, registry())
+    return {name: Case(inputs, engine.batch(inputs), reference.reference_features(inputs, FEATURE_SET, registry()))
+            for name, inputs in zip(DATASETS, (sample, with_holes(sample)), strict=True)}
 
 
 def absolute_floors(feature_set: FeatureSet) -> dict[str, float]:
@@ -73,7 +94,10 @@ def largest_gap_ns(ts_ns: np.ndarray) -> int:
     return int(np.max(ts_ns[1:] - running[:-1])) if len(ts_ns) > 1 else 0
 
 
-def test_sample_has_no_gap_reset_and_no_bad_input_so_the_reference_covers_it(inputs: FeatureInputs) -> None:
+@pytest.mark.parametrize("dataset", DATASETS)
+def test_dataset_has_no_gap_reset_and_no_bad_input_so_the_reference_covers_it(
+        dataset: str, cases: dict[str, Case]) -> None:
+    inputs = cases[dataset].inputs
     assert set(np.unique(inputs.kind)) == {EV_BOOK, EV_TRADE}  # no book gaps
     books = inputs.fields[inputs.kind == EV_BOOK]
     assert np.isfinite(books[:, :TRADE_TICKS]).all()
@@ -84,34 +108,47 @@ def test_sample_has_no_gap_reset_and_no_bad_input_so_the_reference_covers_it(inp
             assert 0 < largest_gap_ns(inputs.ts_ns[rows]) < FEATURE_SET.max_gap_ns
 
 
-def test_every_output_is_ready_on_most_of_the_sample(engine_matrix: FeatureMatrix) -> None:
-    ready = (engine_matrix.status == 0).mean(axis=0)
-    short = {name: round(float(share), 3) for name, share in zip(FEATURE_SET.names, ready) if share < MIN_READY_FRACTION}
+def test_holes_leave_whole_one_second_buckets_and_ten_second_bars_without_events(cases: dict[str, Case]) -> None:
+    for dataset, empty_expected in zip(DATASETS, (False, True), strict=True):
+        ts = cases[dataset].inputs.ts_ns
+        buckets, bars = np.unique(ts // S), np.unique(ts // (10 * S))
+        assert (np.diff(buckets).max() > 1) == empty_expected, dataset
+        assert (np.diff(bars).max() > 1) == empty_expected, dataset
+
+
+def test_every_output_is_ready_on_most_of_the_sample(cases: dict[str, Case]) -> None:
+    ready = (cases["sample"].matrix.status == 0).mean(axis=0)
+    short = {name: round(float(share), 3) for name, share in zip(FEATURE_SET.names, ready, strict=True)
+             if share < MIN_READY_FRACTION}
     assert not short
 
 
+@pytest.mark.parametrize("dataset", DATASETS)
 @pytest.mark.parametrize("name", FEATURE_SET.names)
 def test_output_matches_the_pandas_reference_where_ready_and_is_ready_at_the_same_events(
-        name: str, reference: ModuleType, engine_matrix: FeatureMatrix, reference_frame: pd.DataFrame) -> None:
+        name: str, dataset: str, reference: ModuleType, cases: dict[str, Case]) -> None:
+    case = cases[dataset]
     j = FEATURE_SET.index(name)
-    (result,) = reference.agreement([name], engine_matrix.values[:, [j]], engine_matrix.status[:, [j]],
-                                    reference_frame, rtol=RTOL, atol=absolute_floors(FEATURE_SET))
+    values, status = case.matrix.values[:, [j]], case.matrix.status[:, [j]]
+    (result,) = reference.agreement([name], values, status, case.frame, rtol=RTOL, atol=absolute_floors(FEATURE_SET))
     row = result.worst_row
-    detail = (f"{name}: READY on one side only at {result.mask_differences} events; worst error {result.worst_error:.3g}"
-              f" × tolerance at row {row}: engine {engine_matrix.values[row, j]!r} (status "
-              f"{engine_matrix.status[row, j]}), reference {reference_frame[name].iloc[row]!r}")
+    detail = (f"{name} on {dataset}: READY on one side only at {result.mask_differences} events; worst error "
+              f"{result.worst_error:.3g} × tolerance at row {row}: engine {values[row, 0]!r} (status "
+              f"{status[row, 0]}), reference {case.frame[name].iloc[row]!r}")
     assert result.ok, detail
 
 
-def test_a_change_of_one_part_per_million_or_one_status_is_caught(
-        reference: ModuleType, engine_matrix: FeatureMatrix, reference_frame: pd.DataFrame) -> None:
-    j = FEATURE_SET.index("cov.corr_spot_perp")
-    row = int(np.flatnonzero(engine_matrix.status[:, j] == 0)[-1])
-    values, status = engine_matrix.values[:, [j]].copy(), engine_matrix.status[:, [j]].copy()
+def test_a_change_of_one_part_per_million_or_one_status_is_caught(reference: ModuleType,
+                                                                  cases: dict[str, Case]) -> None:
+    case = cases["sample"]
+    name = "cov.corr_spot_perp"
+    j = FEATURE_SET.index(name)
+    row = int(np.flatnonzero(case.matrix.status[:, j] == 0)[-1])
+    values, status = case.matrix.values[:, [j]].copy(), case.matrix.status[:, [j]].copy()
     values[row, 0] *= 1.0 + 1e-6
-    (nudged,) = reference.agreement(["cov.corr_spot_perp"], values, status, reference_frame)
+    (nudged,) = reference.agreement([name], values, status, case.frame)
     status[row, 0] = 1
-    (flipped,) = reference.agreement(["cov.corr_spot_perp"], engine_matrix.values[:, [j]], status, reference_frame)
+    (flipped,) = reference.agreement([name], case.matrix.values[:, [j]], status, case.frame)
     assert not nudged.ok and nudged.worst_row == row and nudged.worst_error > 100.0
     assert not flipped.ok and flipped.mask_differences == 1
 
