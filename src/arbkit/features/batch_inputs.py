@@ -12,6 +12,8 @@ from __future__ import annotations
 import numpy as np
 from numba import njit
 
+from arbkit.features.jit import kernel
+
 from arbkit.book import kernels
 from arbkit.book.order_book import OrderBook
 from arbkit.core.errors import ConfigError
@@ -22,7 +24,7 @@ from arbkit.features.feature_set import FeatureSet
 from arbkit.features.layout import EV_BOOK, EV_TRADE, N_FIELDS
 
 
-@njit(cache=True)
+@kernel
 def _book_events(kind, side, price, size, flags, stream, target, start, buf, n_levels, scratch, out_rows, out_fields,
                  counters):  # type: ignore[no-untyped-def]
     """Apply DELTA rows of ``target`` from ``start``; at each message end write its row index and book fields.
