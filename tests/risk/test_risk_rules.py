@@ -82,7 +82,7 @@ def test_kill_switch_change_without_actor_or_reason_raises(gate: RiskGate, actor
 def test_gate_has_no_bypass_parameter() -> None:
     assert list(inspect.signature(RiskGate.evaluate).parameters) == ["self", "intent"]
     assert list(inspect.signature(RiskGate).parameters) == ["config", "instruments", "market", "exposure", "clock",
-                                                            "journal"]
+                                                            "journal", "regimes"]  # regimes: a state board, not a flag
     assert set(RiskConfig.__struct_fields__) == {"instruments", "kill_switch_engaged"}
 
 

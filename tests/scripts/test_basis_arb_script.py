@@ -270,3 +270,36 @@ def test_a_model_trained_on_another_feature_set_is_refused(trained: TrainedModel
                         USDM_BTC, 100 * MS)
     with pytest.raises(ModelMismatchError):
         SpotPerpBasisScript(SCRIPT_ID, BasisArbConfig(), other, trained.model)
+
+
+def test_regime_gated_script_opens_no_leg_while_it_is_dislocated_and_still_exits(trained: TrainedModel,
+                                                                                 tmp_path: Path) -> None:
+    from arbkit.regime.guard import DislocationGuard
+    from arbkit.regime.monitor import RegimeMonitor
+    from arbkit.system.kernel import build_backtest_engine
+
+    config = default_config()
+    strategy = msgspec.structs.replace(config.strategy, trading_start_ns=trained.cutoff_ns)
+    script = SpotPerpBasisScript(SCRIPT_ID, strategy, signal(config), trained.model,
+                                 allowed_regimes=frozenset({"orderly"}))
+    with Journal(tmp_path / "journal.sqlite") as journal:
+        engine = build_backtest_engine(
+            instruments=REGISTRY, instrument_ids=[SPOT_BTC, USDM_BTC], risk=config.risk, sim=config.sim,
+            journal=journal, scripts=[lambda: (script, trained.model.version)], equity_interval_ns=10**9,
+            regime_monitors={i: RegimeMonitor(i, guard=DislocationGuard()) for i in (SPOT_BTC, USDM_BTC)})
+        engine.run(sample_timeline())
+        intents = {e.payload["intent_id"]: e.payload for e in journal.entries(kind=kinds.INTENT)}
+        decisions = [e.payload for e in journal.entries(kind=kinds.RISK_DECISION)]
+        changes = [e.payload for e in journal.entries(kind=kinds.REGIME_CHANGE)]
+
+    def regime_at(instrument_id: str, ts_ns: int) -> str:
+        return [c["new"] for c in changes if c["scope"] == instrument_id and c["ts_ns"] <= ts_ns][-1]
+
+    refused = [d for d in decisions if d["reason_code"] == "REGIME"]
+    assert refused, "the basis widens when the perp drops first (23:58:21 UTC): the script must try to enter there"
+    assert {intents[d["intent_id"]]["tag"] for d in refused} <= {"entry", "rehedge"}
+    assert all(regime_at(d["instrument_id"], d["ts"]) == "dislocated" for d in refused)
+    exits = [d for d in decisions if intents[d["intent_id"]]["tag"] == "exit"]
+    assert exits and all(d["approved"] for d in exits)
+    refused_at = {d["ts"] for d in refused if d["instrument_id"] == USDM_BTC}
+    assert not [d for d in decisions if d["ts"] in refused_at and d["approved"]]  # no unhedged second leg

@@ -25,6 +25,9 @@ MODEL: Final = "model"
 """A model version was registered, promoted or rolled back."""
 BACKTEST: Final = "backtest"
 """A backtest run started or finished."""
+REGIME_CHANGE: Final = "regime_change"
+"""A :class:`~arbkit.regime.events.RegimeChange`: a scope's market regime changed (journaled by the regime board)."""
 
-ALL_KINDS: Final = (INTENT, RISK_DECISION, ORDER, FILL, BOOK_GAP, KILL_SWITCH, CONFIG, MODEL, BACKTEST)
+ALL_KINDS: Final = (INTENT, RISK_DECISION, ORDER, FILL, BOOK_GAP, KILL_SWITCH, CONFIG, MODEL, BACKTEST,
+                    REGIME_CHANGE)
 """Every kind above, in the order listed."""

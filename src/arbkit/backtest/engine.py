@@ -9,7 +9,10 @@ Order of work for each replayed message at replay time ``t``:
 1. order requests in flight that arrive at the venue by ``t`` are handled, each at its own arrival
    time (the clock moves there), against the book as it stood then (before ``t``'s message);
 2. the clock moves to ``t``;
-3. the message is applied (book update, trade, BBO, or a gap that marks the book unsynced);
+3. the message is applied (book update, trade, BBO, or a gap that marks the book unsynced); after a
+   book update of a synced book the instrument's regime monitor, if any, sees the new book
+   (:class:`~arbkit.system.regime_feed.RegimeFeed`) and a regime change goes to the regime board
+   (journaled) -- before any script runs, so the gate already applies it to their intents;
 4. scripts subscribed to an updated book are called; their intents pass the risk gate and, if
    approved, leave for the venue with the configured latency;
 5. equity is sampled every ``equity_interval_ns``.
@@ -34,6 +37,7 @@ from arbkit.scripts.base import Script
 from arbkit.scripts.context import BookView, ScriptContext
 from arbkit.sim.venue import SimulatedVenue
 from arbkit.system.order_path import OrderPath
+from arbkit.system.regime_feed import RegimeFeed
 from arbkit.system.views import BookMarketView
 
 
@@ -64,7 +68,7 @@ class BacktestEngine:
     def __init__(self, *, clock: SimulatedClock, instruments: InstrumentRegistry, books: dict[str, OrderBook],
                  book_views: dict[str, BookView], market: BookMarketView, venue: SimulatedVenue, path: OrderPath,
                  portfolio: Portfolio, journal: Journal, scripts: list[tuple[Script, ScriptContext]],
-                 equity_interval_ns: int) -> None:
+                 equity_interval_ns: int, regimes: RegimeFeed | None = None) -> None:
         self.clock = clock
         self.instruments = instruments
         self.books = books
@@ -76,6 +80,7 @@ class BacktestEngine:
         self.journal = journal
         self.scripts = scripts
         self.equity_interval_ns = equity_interval_ns
+        self.regimes = regimes
         self._subscribers: dict[str, list[tuple[Script, ScriptContext]]] = {}
         for script, ctx in scripts:
             for instrument_id in script.instrument_ids:
@@ -136,6 +141,9 @@ class BacktestEngine:
             book.apply(message.bids, message.asks)
         self.market.mark_updated(instrument_id, ts)
         self.venue.on_book_update(instrument_id)
+        view = self.book_views[instrument_id]
+        if self.regimes is not None and view.synced:
+            self.regimes.on_book(instrument_id, ts, view)
         for script, ctx in self._subscribers.get(instrument_id, ()):
             script.on_book(ctx, instrument_id)
 

@@ -4,7 +4,9 @@ from arbkit.risk.config import InstrumentLimits, RiskConfig, load_risk_config
 from arbkit.risk.gate import RiskGate
 from arbkit.risk.kill_switch import KillSwitch
 from arbkit.risk.reasons import ReasonCode
+from arbkit.risk.regime_policy import MARKET_SCOPE, RegimePolicy, policy_of
+from arbkit.risk.regime_state import RegimeBoard
 from arbkit.risk.views import ExposureView, MarketView
 
-__all__ = ["ExposureView", "InstrumentLimits", "KillSwitch", "MarketView", "ReasonCode", "RiskConfig", "RiskGate",
-           "load_risk_config"]
+__all__ = ["MARKET_SCOPE", "ExposureView", "InstrumentLimits", "KillSwitch", "MarketView", "ReasonCode", "RegimeBoard",
+           "RegimePolicy", "RiskConfig", "RiskGate", "load_risk_config", "policy_of"]

@@ -22,6 +22,8 @@ from arbkit.risk.context import RuleContext
 from arbkit.risk.errors import RiskError
 from arbkit.risk.kill_switch import KillSwitch
 from arbkit.risk.reasons import ReasonCode
+from arbkit.risk.regime_policy import RegimePolicy
+from arbkit.risk.regime_state import RegimeBoard
 from arbkit.risk.rules import RiskRule, default_rules
 from arbkit.risk.views import ExposureView, MarketView
 
@@ -42,10 +44,12 @@ class RiskGate:
         exposure: filled positions and working orders (portfolio + OMS).
         clock: time source (int ns) for reference ages and journal entries.
         journal: receives every intent, decision, kill-switch and limit change.
+        regimes: the regime board the ``regime`` rule reads (current regime per scope); a new empty board
+            if None, so a regime-gated script without monitors can only reduce.
     """
 
     def __init__(self, config: RiskConfig, instruments: InstrumentRegistry, market: MarketView,
-                 exposure: ExposureView, clock: Clock, journal: Journal) -> None:
+                 exposure: ExposureView, clock: Clock, journal: Journal, regimes: RegimeBoard | None = None) -> None:
         for instrument_id in config.instruments:
             self._check_instrument(instrument_id, instruments)
         self._instruments = instruments
@@ -55,7 +59,9 @@ class RiskGate:
         self._journal = journal
         self._limits: dict[str, InstrumentLimits] = dict(config.instruments)
         self._kill_switch = KillSwitch(journal, clock, engaged=config.kill_switch_engaged)
-        self._rules: tuple[RiskRule, ...] = default_rules(self._kill_switch)
+        self._regimes = RegimeBoard(journal) if regimes is None else regimes
+        self._regime_policies: dict[str, RegimePolicy] = {}
+        self._rules: tuple[RiskRule, ...] = default_rules(self._kill_switch, self._regimes, self._regime_policies)
         self._rejections: Counter[str] = Counter()
         self._approvals = 0
         journal.append(kinds.CONFIG, ts_ns=clock.now_ns(), actor=GATE_ACTOR,
@@ -66,6 +72,15 @@ class RiskGate:
     def kill_switch(self) -> KillSwitch:
         """The gate's kill switch: ``gate.kill_switch.engage(actor, reason)``."""
         return self._kill_switch
+
+    @property
+    def regimes(self) -> RegimeBoard:
+        """The regime board the ``regime`` rule reads."""
+        return self._regimes
+
+    def regime_policy(self, script_id: str) -> RegimePolicy | None:
+        """The regime policy of ``script_id``, or None if the script is not regime-gated."""
+        return self._regime_policies.get(script_id)
 
     @property
     def config(self) -> RiskConfig:
@@ -109,7 +124,7 @@ class RiskGate:
             ts=now_ns,
             approved=failed is None,
             reason_code="" if failed is None else failed[0].value,
-            detail="" if failed is None else failed[0].describe(failed[1].value, failed[1].limit),
+            detail="" if failed is None else failed[0].describe(failed[1].value, failed[1].limit, script_id),
             checks=tuple(checks),
         )
         self._journal.append(kinds.RISK_DECISION, ts_ns=now_ns, payload=decision, actor=GATE_ACTOR)
@@ -132,6 +147,28 @@ class RiskGate:
                              payload={"action": "set_limits", "instrument_id": instrument_id, "old": old,
                                       "new": limits, "actor": actor, "reason": reason})
         self._limits[instrument_id] = limits
+
+    def set_regime_policy(self, script_id: str, policy: RegimePolicy | None, actor: str, reason: str) -> None:
+        """Gate ``script_id`` by ``policy`` (None: stop gating it); journaled (kind ``"config"``) with who and why.
+
+        The composition root calls this with what each script declares (:func:`~arbkit.risk.regime_policy.policy_of`).
+        """
+        _require_text("set_regime_policy", actor, reason)
+        if not isinstance(script_id, str) or not script_id:
+            raise RiskError(f"set_regime_policy: script_id must be a non-empty str, got {script_id!r}")
+        if policy is not None and not isinstance(policy, RegimePolicy):
+            raise RiskError(f"set_regime_policy: policy must be a RegimePolicy or None, got "
+                            f"{type(policy).__name__} {policy!r}")
+        old = self._regime_policies.get(script_id)
+        self._journal.append(kinds.CONFIG, ts_ns=self._clock.now_ns(), actor=actor,
+                             payload={"action": "set_regime_policy", "script_id": script_id,
+                                      "old": None if old is None else old.as_payload(),
+                                      "new": None if policy is None else policy.as_payload(),
+                                      "actor": actor, "reason": reason})
+        if policy is None:
+            self._regime_policies.pop(script_id, None)
+        else:
+            self._regime_policies[script_id] = policy
 
     def remove_limits(self, instrument_id: str, actor: str, reason: str) -> None:
         """Remove the limits of ``instrument_id`` so every intent for it is rejected (``NO_LIMITS``); journaled."""

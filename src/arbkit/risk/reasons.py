@@ -7,6 +7,8 @@ and ``detail`` = the template filled with the failing check's value and limit.
 'MAX_ORDER_QTY'
 >>> ReasonCode.MAX_ORDER_QTY.describe(value="2.5", limit="1")
 'order quantity 2.5 exceeds max_order_qty 1'
+>>> ReasonCode.REGIME.describe(value="regime 'dislocated' on market", limit="{calm}", script="dip")
+"script dip may not increase risk in regime 'dislocated' on market (allowed regimes: {calm})"
 """
 
 from __future__ import annotations
@@ -22,14 +24,15 @@ class ReasonCode(str, Enum):
     NO_LIMITS = "NO_LIMITS"
     INVALID_INTENT = "INVALID_INTENT"
     MAX_ORDER_QTY = "MAX_ORDER_QTY"
+    REGIME = "REGIME"
     NO_REFERENCE_PRICE = "NO_REFERENCE_PRICE"
     PRICE_COLLAR = "PRICE_COLLAR"
     MAX_ORDER_VALUE = "MAX_ORDER_VALUE"
     MAX_POSITION = "MAX_POSITION"
 
-    def describe(self, value: str, limit: str) -> str:
-        """Human-readable explanation naming the offending value and the limit."""
-        return _TEMPLATES[self].format(value=value, limit=limit)
+    def describe(self, value: str, limit: str, script: str = "") -> str:
+        """Human-readable explanation naming the offending value, the limit and (where it matters) the script."""
+        return _TEMPLATES[self].format(value=value, limit=limit, script=script or "unknown")
 
 
 _TEMPLATES: dict[ReasonCode, str] = {
@@ -38,6 +41,7 @@ _TEMPLATES: dict[ReasonCode, str] = {
     ReasonCode.NO_LIMITS: "instrument {value} has no risk limits configured",
     ReasonCode.INVALID_INTENT: "invalid intent: {value} (expected {limit})",
     ReasonCode.MAX_ORDER_QTY: "order quantity {value} exceeds max_order_qty {limit}",
+    ReasonCode.REGIME: "script {script} may not increase risk in {value} (allowed regimes: {limit})",
     ReasonCode.NO_REFERENCE_PRICE: "no usable reference price: {value} (required {limit})",
     ReasonCode.PRICE_COLLAR: "limit price is {value} bps from the reference mid, beyond price_collar_bps {limit}",
     ReasonCode.MAX_ORDER_VALUE: "order notional {value} USD exceeds max_order_notional_usd {limit}",

@@ -11,14 +11,18 @@ notional in USD, collar in basis points, ages in ms.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from decimal import Decimal, localcontext
 from typing import Protocol
 
 from arbkit.core.enums import OrderType, Side
+from arbkit.core.instruments import Instrument
 from arbkit.core.messages import OrderIntent, RiskCheck
 from arbkit.risk.context import RuleContext
 from arbkit.risk.kill_switch import KillSwitch
 from arbkit.risk.reasons import ReasonCode
+from arbkit.risk.regime_policy import RegimePolicy
+from arbkit.risk.regime_state import RegimeBoard
 
 _BPS = Decimal(10_000)
 _PRECISION = 60  # digits for collar arithmetic, so even absurd prices compare exactly
@@ -223,14 +227,83 @@ class MaxPositionRule:
         return RiskCheck(rule=self.name, passed=within or reducing, value=value, limit=limit)
 
 
-def default_rules(kill_switch: KillSwitch) -> tuple[RiskRule, ...]:
-    """Every rule, in the order the gate runs them (kill switch first)."""
+class RegimeRule:
+    """Rejects a risk-increasing intent of a regime-gated script while a governing regime is not allowed.
+
+    A script is gated when it declared ``allowed_regimes`` (see :mod:`arbkit.risk.regime_policy`); an
+    ungated script passes. The governing scopes are the script's ``regime_scopes``, or the intent's
+    instrument id when the board tracks it, otherwise ``"market"``. A scope no monitor tracks has no
+    regime, which is never allowed.
+
+    Risk-increasing is judged on the worst-case position, as :class:`MaxPositionRule` computes it:
+    ``before = position + sign × same-side working lots``, ``after = before + sign × order lots``. The
+    intent passes when it only moves that position towards zero without crossing it
+    (``0 <= after < before`` or ``before < after <= 0``); anything else, a flip through zero included,
+    increases risk. The exposure is the instrument's (portfolio + OMS), as the gate sees it.
+
+    Args:
+        board: current regime per scope.
+        policies: the gate's live mapping script id → policy (changes through ``set_regime_policy`` apply
+            to the next intent).
+    """
+
+    name = "regime"
+    reason = ReasonCode.REGIME
+
+    def __init__(self, board: RegimeBoard, policies: Mapping[str, RegimePolicy]) -> None:
+        self._board = board
+        self._policies = policies
+
+    def check(self, intent: OrderIntent, ctx: RuleContext) -> RiskCheck:
+        policy = self._policies.get(intent.script_id) if isinstance(intent.script_id, str) else None
+        if policy is None:
+            return RiskCheck(rule=self.name, passed=True, value="script not regime-gated", limit="any regime")
+        allowed = policy.allowed_text()
+        instrument = ctx.instrument
+        if instrument is None or not isinstance(intent.side, Side) or not _is_int(intent.qty_lots):
+            return _not_ready(self.name, "no instrument, side or quantity")
+        regimes = [(scope, self._board.current(scope)) for scope in policy.scopes_for(instrument.id, self._board)]
+        outside = [(scope, regime) for scope, regime in regimes if not policy.allows(regime)]
+        if not outside:
+            return RiskCheck(rule=self.name, passed=True, value=_regime_text(regimes), limit=allowed)
+        position = ctx.exposure.position_lots(instrument.id)
+        working = ctx.exposure.open_order_lots(instrument.id, intent.side)
+        if not _is_int(position) or not _is_int(working) or working < 0:
+            return RiskCheck(rule=self.name, passed=False, limit=allowed,
+                             value=f"{_regime_text(outside)}; invalid exposure: position {position!r}, "
+                                   f"working {working!r}")
+        sign = int(intent.side)
+        before = position + sign * working
+        after = before + sign * intent.qty_lots
+        reducing = 0 <= after < before or before < after <= 0
+        move = f"worst-case position {_size(instrument, before)} -> {_size(instrument, after)}"
+        verdict = "reduces" if reducing else "increases"
+        return RiskCheck(rule=self.name, passed=reducing, value=f"{_regime_text(outside)} ({verdict} {move})",
+                         limit=allowed)
+
+
+def _size(instrument: Instrument, lots: int) -> str:
+    """Quantity of ``lots`` without trailing zeros or exponent (``0``, ``0.1``, ``-2``)."""
+    return f"{instrument.lots_to_size(lots).normalize():f}"
+
+
+def _regime_text(regimes: list[tuple[str, str | None]]) -> str:
+    """``regime 'calm' on BTCUSDT.BINANCE_SPOT`` (joined with ``, `` for several scopes)."""
+    parts = [f"regime {regime!r} on {scope}" if regime is not None else f"unknown regime on {scope} (no monitor)"
+             for scope, regime in regimes]
+    return ", ".join(parts)
+
+
+def default_rules(kill_switch: KillSwitch, board: RegimeBoard,
+                  policies: Mapping[str, RegimePolicy]) -> tuple[RiskRule, ...]:
+    """Every rule, in the order the gate runs them (kill switch first, regime before the price checks)."""
     return (
         KillSwitchRule(kill_switch),
         KnownInstrumentRule(),
         LimitsConfiguredRule(),
         ValidIntentRule(),
         MaxOrderQtyRule(),
+        RegimeRule(board, policies),
         ReferencePriceRule(),
         PriceCollarRule(),
         MaxOrderValueRule(),

@@ -12,6 +12,13 @@ class Script(Protocol):
 
     ``on_book`` runs after the book of ``instrument_id`` changed (a whole venue message applied). It
     should decide quickly and return; heavy work belongs in the feature and model kernels.
+
+    Regime gating (optional; see :mod:`arbkit.risk.regime_policy` and ``docs/regime-gating.md``): a
+    script may also carry ``allowed_regimes: frozenset[str] | None`` (the regime labels in which it may
+    increase risk; None or absent = not gated) and ``regime_scopes: tuple[str, ...]`` (whose regime
+    applies; empty or absent = the intent's instrument, else ``"market"``). Outside the allowed regimes
+    the risk gate refuses its risk-increasing intents with reason ``REGIME``; reducing ones still pass.
+    They are not protocol members, so scripts that do not use them need not define them.
     """
 
     script_id: str

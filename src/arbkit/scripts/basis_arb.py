@@ -7,6 +7,11 @@ touch. It exits when |z| ≤ ``exit_z`` or after ``max_hold_ms``, re-hedges a le
 and may add layers up to ``max_layers`` (the risk gate's position limit has the last word).
 
 Spot sells assume a margin account (short spot is allowed).
+
+Regime gating is opt-in: ``allowed_regimes`` (constructor argument) names the regimes in which the
+script may open or add; outside them the risk gate refuses its risk-increasing intents (``REGIME``)
+while exits still pass. The gate judges each leg on its own, so a re-hedge that grows one leg is
+refused as well: the script then waits, and its exit rule flattens both legs.
 """
 
 from __future__ import annotations
@@ -59,9 +64,12 @@ class BasisArbConfig(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_f
 class SpotPerpBasisScript:
     """See module docs. Receives its signal and model; never touches a venue."""
 
-    def __init__(self, script_id: str, config: BasisArbConfig, signal: BasisSignal, model: TickModel) -> None:
+    def __init__(self, script_id: str, config: BasisArbConfig, signal: BasisSignal, model: TickModel,
+                 allowed_regimes: frozenset[str] | None = None) -> None:
         model.check_features(signal.spec.digest())
         self.script_id = script_id
+        self.allowed_regimes = allowed_regimes
+        """Regimes in which this script may increase risk (None: not regime-gated); the risk gate enforces it."""
         self.config = config
         self.signal = signal
         self.model = model

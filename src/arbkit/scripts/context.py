@@ -72,11 +72,20 @@ class PositionSource(Protocol):
         ...
 
 
+class RegimeSource(Protocol):
+    """Current market regime per scope (the risk gate's regime board)."""
+
+    def current(self, scope: str) -> str | None:
+        """The regime label of ``scope`` now, or None if no monitor tracks it."""
+        ...
+
+
 class ScriptContext:
     """The platform as one script sees it. Built by the composition root, one per script."""
 
     def __init__(self, *, script_id: str, model_version: str, clock: Clock, instruments: InstrumentRegistry,
-                 books: dict[str, BookView], positions: PositionSource, sink: IntentSink) -> None:
+                 books: dict[str, BookView], positions: PositionSource, sink: IntentSink,
+                 regimes: RegimeSource | None = None) -> None:
         self.script_id = script_id
         self.model_version = model_version
         self._clock = clock
@@ -84,6 +93,7 @@ class ScriptContext:
         self._books = books
         self._positions = positions
         self._sink = sink
+        self._regimes = regimes
         self._next_intent = 0
 
     def now_ns(self) -> int:
@@ -101,6 +111,13 @@ class ScriptContext:
     def position_lots(self, instrument_id: str) -> int:
         """Signed filled position in lots."""
         return self._positions.position_lots(instrument_id)
+
+    def regime(self, scope: str) -> str | None:
+        """The current regime label of ``scope`` (an instrument id or ``"market"``), None if none is tracked.
+
+        Read-only: the risk gate enforces the script's ``allowed_regimes`` whatever the script does with it.
+        """
+        return None if self._regimes is None else self._regimes.current(scope)
 
     def open_orders(self, instrument_id: str | None = None) -> list[Order]:
         """This script's open and in-flight orders."""

@@ -6,22 +6,26 @@ components or reaches for globals.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 
 from arbkit.audit.journal import Journal
 from arbkit.backtest.engine import BacktestEngine
 from arbkit.book.order_book import OrderBook
+from arbkit.core.errors import ConfigError
 from arbkit.core.instruments import InstrumentRegistry
 from arbkit.core.time import SimulatedClock
 from arbkit.oms.order_manager import OrderManager
 from arbkit.portfolio.portfolio import Portfolio
 from arbkit.risk.config import RiskConfig
 from arbkit.risk.gate import RiskGate
+from arbkit.risk.regime_policy import policy_of
+from arbkit.risk.regime_state import RegimeBoard, RegimeMonitorPort
 from arbkit.scripts.base import Script
 from arbkit.scripts.context import BookView, ScriptContext
 from arbkit.sim.config import SimVenueConfig
 from arbkit.sim.venue import SimulatedVenue
 from arbkit.system.order_path import OrderPath
+from arbkit.system.regime_feed import RegimeFeatureSource, RegimeFeed
 from arbkit.system.views import BookMarketView, PortfolioExposure
 
 ScriptFactory = Callable[[], tuple[Script, str]]
@@ -30,17 +34,34 @@ ScriptFactory = Callable[[], tuple[Script, str]]
 
 def build_backtest_engine(*, instruments: InstrumentRegistry, instrument_ids: list[str], risk: RiskConfig,
                           sim: SimVenueConfig, journal: Journal, scripts: list[ScriptFactory],
-                          equity_interval_ns: int, start_ns: int = 0) -> BacktestEngine:
-    """Wire books, venue, risk gate, OMS, portfolio and scripts for a backtest over ``instrument_ids``."""
+                          equity_interval_ns: int, start_ns: int = 0,
+                          regime_monitors: Mapping[str, RegimeMonitorPort] | None = None,
+                          regime_features: Mapping[str, RegimeFeatureSource] | None = None) -> BacktestEngine:
+    """Wire books, venue, risk gate, OMS, portfolio and scripts for a backtest over ``instrument_ids``.
+
+    ``regime_monitors`` (instrument id → monitor, optional) see that instrument's book (mid in quote
+    currency, spread, depth) after each of its book messages, with a feature row from
+    ``regime_features[instrument id]`` for a monitor with a classifier; their changes go to the gate's
+    regime board (journaled, kind ``regime_change``). A script that declares
+    ``allowed_regimes`` is registered with the gate (journaled); it must be covered by a monitor (its
+    ``regime_scopes``, or each of its instruments, or ``"market"``), otherwise :class:`ConfigError`.
+    """
     clock = SimulatedClock(start_ns)
     books = {i: OrderBook(i) for i in instrument_ids}
     for instrument_id in instrument_ids:
         instruments.get(instrument_id)  # fail early, naming known ids, on a typo
+    monitors = dict(regime_monitors or {})
+    stray = sorted(set(monitors) - set(books))
+    if stray:
+        raise ConfigError(f"regime monitors given for {stray}, which this engine keeps no book of "
+                          f"(books: {', '.join(instrument_ids)})")
     views = {i: BookView(book) for i, book in books.items()}
     market = BookMarketView(books)
     portfolio = Portfolio(instruments)
     oms = OrderManager(clock, journal)
-    gate = RiskGate(risk, instruments, market, PortfolioExposure(portfolio, oms), clock, journal)
+    board = RegimeBoard(journal)
+    feed = RegimeFeed(monitors, board, instruments, regime_features) if monitors or regime_features else None
+    gate = RiskGate(risk, instruments, market, PortfolioExposure(portfolio, oms), clock, journal, regimes=board)
     venue = SimulatedVenue(instruments, books, sim, clock)
     path = OrderPath(gate, oms, venue, portfolio)
     wired: list[tuple[Script, ScriptContext]] = []
@@ -49,9 +70,25 @@ def build_backtest_engine(*, instruments: InstrumentRegistry, instrument_ids: li
         missing = [i for i in script.instrument_ids if i not in books]
         if missing:
             raise KeyError(f"script {script.script_id!r} needs books {missing} that this engine does not keep")
+        _register_regime_policy(script, gate, board)
         ctx = ScriptContext(script_id=script.script_id, model_version=model_version, clock=clock,
-                            instruments=instruments, books=views, positions=portfolio, sink=path)
+                            instruments=instruments, books=views, positions=portfolio, sink=path, regimes=board)
         wired.append((script, ctx))
     return BacktestEngine(clock=clock, instruments=instruments, books=books, book_views=views, market=market,
                           venue=venue, path=path, portfolio=portfolio, journal=journal, scripts=wired,
-                          equity_interval_ns=equity_interval_ns)
+                          equity_interval_ns=equity_interval_ns, regimes=feed)
+
+
+def _register_regime_policy(script: Script, gate: RiskGate, board: RegimeBoard) -> None:
+    """Hand a script's regime declaration to the gate; refuse one that no monitor could ever satisfy."""
+    policy = policy_of(script)
+    if policy is None:
+        return
+    uncovered = sorted({scope for instrument_id in script.instrument_ids
+                        for scope in policy.scopes_for(instrument_id, board) if scope not in board})
+    if uncovered:
+        raise ConfigError(f"script {script.script_id!r} trades only in regimes {policy.allowed_text()}, but no "
+                          f"regime monitor covers scope(s) {uncovered} (monitored: {', '.join(board.scopes) or 'none'})"
+                          "; pass regime_monitors for them")
+    gate.set_regime_policy(script.script_id, policy, actor=script.script_id,
+                           reason=f"allowed_regimes declared by {type(script).__name__}")
