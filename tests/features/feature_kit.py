@@ -32,7 +32,8 @@ def every_kind_set(max_gap_ns: int = 200 * MS) -> FeatureSet:
                           RangeVol(name="range", instrument="spot", bar_ns=1 * MS, bars=2),
                           Basis(name="basis", a="spot", b="perp"),
                           LeadLag(name="ll", a="spot", b="perp", bucket_ns=1 * MS, lag_buckets=2),
-                          EwmaCovariance(name="cov", instruments=("spot", "perp"), bucket_ns=1 * MS, halflife_ns=2 * MS),
+                          EwmaCovariance(name="cov", instruments=("spot", "perp"), bucket_ns=1 * MS,
+                                         halflife_ns=2 * MS),
                           EwmaZScore(name="bz", source="basis.bps", halflife_ns=2 * MS),
                           RollingZScore(name="rz", source="basis.bps", bucket_ns=1 * MS, buckets=3),
                       ))

@@ -21,7 +21,8 @@ from testkit import registry
 T0 = 1_700_000_000_000_000_000
 
 
-def book_row(bid: float = 5_000_000, ask: float = 5_000_001, bid_lots: float = 100, ask_lots: float = 300) -> np.ndarray:
+def book_row(bid: float = 5_000_000, ask: float = 5_000_001, bid_lots: float = 100,
+             ask_lots: float = 300) -> np.ndarray:
     row = np.full(N_FIELDS, np.nan)
     row[[BID_TICKS, ASK_TICKS, BID_LOTS, ASK_LOTS]] = bid, ask, bid_lots, ask_lots
     row[IMB_N] = (bid_lots - ask_lots) / (bid_lots + ask_lots)
@@ -68,7 +69,8 @@ def test_bad_book_marks_features_invalid_counts_it_and_recovers_on_the_next_good
     assert engine.status_of("basis.bps") is FeatureStatus.INVALID_INPUT
     assert engine.value("imb") is None and engine.vector() is None
     assert engine.status_of("spread.ticks") is FeatureStatus.READY  # the perp's book is untouched
-    assert engine.values[engine.feature_set.index("spread.ticks")] == state_before[engine.feature_set.index("spread.ticks")]
+    spread = engine.feature_set.index("spread.ticks")
+    assert engine.values[spread] == state_before[spread]
     engine.on_fields(T0 + 31 * MS, "spot", EV_BOOK, book_row())
     assert engine.status_of("imb") is FeatureStatus.READY
     assert engine.value("imb") == pytest.approx(-0.5)

@@ -65,7 +65,8 @@ def test_toml_declaration_equals_the_code_declaration_and_has_its_digest(tmp_pat
 
 
 @pytest.mark.parametrize("change", [
-    {"version": 3}, {"book_levels": 10}, {"max_gap_ns": 1}, {"instruments": {"spot": SPOT_BTC, "perp": "BTCUSD_PERP.BINANCE_COINM"}},
+    {"version": 3}, {"book_levels": 10}, {"max_gap_ns": 1},
+    {"instruments": {"spot": SPOT_BTC, "perp": "BTCUSD_PERP.BINANCE_COINM"}},
 ])
 def test_any_change_of_declaration_changes_the_digest(change: dict[str, object]) -> None:
     assert small_set(**change).digest() != small_set().digest()

@@ -12,7 +12,9 @@ Order of work for each replayed message at replay time ``t``:
 3. the message is applied (book update, trade, BBO, or a gap that marks the book unsynced); after a
    book update of a synced book the instrument's regime monitor, if any, sees the new book
    (:class:`~arbkit.system.regime_feed.RegimeFeed`) and a regime change goes to the regime board
-   (journaled) -- before any script runs, so the gate already applies it to their intents;
+   (journaled) -- before any script runs, so the gate already applies it to their intents; the
+   feature engines of scripts that declared a feature set see the message too
+   (:class:`~arbkit.system.feature_hub.FeatureHub`);
 4. scripts subscribed to an updated book are called; their intents pass the risk gate and, if
    approved, leave for the venue with the configured latency;
 5. equity is sampled every ``equity_interval_ns``.
@@ -36,6 +38,7 @@ from arbkit.portfolio.portfolio import Portfolio
 from arbkit.scripts.base import Script
 from arbkit.scripts.context import BookView, ScriptContext
 from arbkit.sim.venue import SimulatedVenue
+from arbkit.system.feature_hub import FeatureHub
 from arbkit.system.order_path import OrderPath
 from arbkit.system.regime_feed import RegimeFeed
 from arbkit.system.views import BookMarketView
@@ -68,7 +71,8 @@ class BacktestEngine:
     def __init__(self, *, clock: SimulatedClock, instruments: InstrumentRegistry, books: dict[str, OrderBook],
                  book_views: dict[str, BookView], market: BookMarketView, venue: SimulatedVenue, path: OrderPath,
                  portfolio: Portfolio, journal: Journal, scripts: list[tuple[Script, ScriptContext]],
-                 equity_interval_ns: int, regimes: RegimeFeed | None = None) -> None:
+                 equity_interval_ns: int, regimes: RegimeFeed | None = None,
+                 features: FeatureHub | None = None) -> None:
         self.clock = clock
         self.instruments = instruments
         self.books = books
@@ -81,6 +85,7 @@ class BacktestEngine:
         self.scripts = scripts
         self.equity_interval_ns = equity_interval_ns
         self.regimes = regimes
+        self.features = features if features else None
         self._subscribers: dict[str, list[tuple[Script, ScriptContext]]] = {}
         for script, ctx in scripts:
             for instrument_id in script.instrument_ids:
@@ -110,6 +115,8 @@ class BacktestEngine:
                 run.trades += 1
                 if message.instrument_id in self.books:
                     path.on_venue_events(venue.on_trade(message))
+                if self.features is not None:
+                    self.features.on_trade(message)
             elif isinstance(message, BestBidOffer):
                 run.bbo += 1
             elif isinstance(message, BookGap):
@@ -144,6 +151,8 @@ class BacktestEngine:
         view = self.book_views[instrument_id]
         if self.regimes is not None and view.synced:
             self.regimes.on_book(instrument_id, ts, view)
+        if self.features is not None:
+            self.features.on_book(message)
         for script, ctx in self._subscribers.get(instrument_id, ()):
             script.on_book(ctx, instrument_id)
 
@@ -153,6 +162,8 @@ class BacktestEngine:
         view = self.book_views.get(gap.instrument_id)
         if view is not None:
             view.synced = False
+        if self.features is not None:
+            self.features.on_gap(gap)
 
     def marks(self) -> dict[str, int]:
         """Mark price per instrument: the book mid rounded to a tick (instruments with a two-sided book)."""

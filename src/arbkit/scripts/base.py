@@ -19,6 +19,12 @@ class Script(Protocol):
     applies; empty or absent = the intent's instrument, else ``"market"``). Outside the allowed regimes
     the risk gate refuses its risk-increasing intents with reason ``REGIME``; reducing ones still pass.
     They are not protocol members, so scripts that do not use them need not define them.
+
+    Features (optional): a script may carry ``feature_set: FeatureSet``; the engine then keeps a
+    feature engine for it, updated on every book message, trade and gap of the set's instruments
+    before the script is called, and the script reads it as ``ctx.features`` (``vector()`` is None
+    until every output is READY). The numbers equal those of ``FeatureEngine.batch`` over the same
+    recording, so a model trained on the batch output sees the same inputs when it trades.
     """
 
     script_id: str

@@ -11,9 +11,11 @@ from typing import Protocol
 
 from arbkit.book.order_book import OrderBook
 from arbkit.core.enums import OrderType, Side, TimeInForce
+from arbkit.core.errors import ConfigError
 from arbkit.core.instruments import Instrument, InstrumentRegistry
 from arbkit.core.messages import Order, OrderIntent, RiskDecision
 from arbkit.core.time import Clock
+from arbkit.features.view import FeatureView
 
 
 class BookView:
@@ -85,7 +87,7 @@ class ScriptContext:
 
     def __init__(self, *, script_id: str, model_version: str, clock: Clock, instruments: InstrumentRegistry,
                  books: dict[str, BookView], positions: PositionSource, sink: IntentSink,
-                 regimes: RegimeSource | None = None) -> None:
+                 regimes: RegimeSource | None = None, features: FeatureView | None = None) -> None:
         self.script_id = script_id
         self.model_version = model_version
         self._clock = clock
@@ -94,6 +96,7 @@ class ScriptContext:
         self._positions = positions
         self._sink = sink
         self._regimes = regimes
+        self._features = features
         self._next_intent = 0
 
     def now_ns(self) -> int:
@@ -118,6 +121,17 @@ class ScriptContext:
         Read-only: the risk gate enforces the script's ``allowed_regimes`` whatever the script does with it.
         """
         return None if self._regimes is None else self._regimes.current(scope)
+
+    @property
+    def features(self) -> FeatureView:
+        """The script's declared feature set, updated by the engine before the script is called.
+
+        ``ctx.features.vector()`` is None until every output is READY. Raises ConfigError for a script
+        that declared no ``feature_set``.
+        """
+        if self._features is None:
+            raise ConfigError(f"script {self.script_id!r} declared no feature_set, so it has no ctx.features")
+        return self._features
 
     def open_orders(self, instrument_id: str | None = None) -> list[Order]:
         """This script's open and in-flight orders."""

@@ -24,6 +24,7 @@ from arbkit.scripts.base import Script
 from arbkit.scripts.context import BookView, ScriptContext
 from arbkit.sim.config import SimVenueConfig
 from arbkit.sim.venue import SimulatedVenue
+from arbkit.system.feature_hub import FeatureHub
 from arbkit.system.order_path import OrderPath
 from arbkit.system.regime_feed import RegimeFeatureSource, RegimeFeed
 from arbkit.system.views import BookMarketView, PortfolioExposure
@@ -45,6 +46,8 @@ def build_backtest_engine(*, instruments: InstrumentRegistry, instrument_ids: li
     regime board (journaled, kind ``regime_change``). A script that declares
     ``allowed_regimes`` is registered with the gate (journaled); it must be covered by a monitor (its
     ``regime_scopes``, or each of its instruments, or ``"market"``), otherwise :class:`ConfigError`.
+    A script that declares ``feature_set`` gets a feature engine fed by the engine loop and reads it
+    as ``ctx.features`` (see :mod:`arbkit.system.feature_hub`).
     """
     clock = SimulatedClock(start_ns)
     books = {i: OrderBook(i) for i in instrument_ids}
@@ -64,6 +67,7 @@ def build_backtest_engine(*, instruments: InstrumentRegistry, instrument_ids: li
     gate = RiskGate(risk, instruments, market, PortfolioExposure(portfolio, oms), clock, journal, regimes=board)
     venue = SimulatedVenue(instruments, books, sim, clock)
     path = OrderPath(gate, oms, venue, portfolio)
+    hub = FeatureHub(instruments, books)
     wired: list[tuple[Script, ScriptContext]] = []
     for factory in scripts:
         script, model_version = factory()
@@ -71,12 +75,15 @@ def build_backtest_engine(*, instruments: InstrumentRegistry, instrument_ids: li
         if missing:
             raise KeyError(f"script {script.script_id!r} needs books {missing} that this engine does not keep")
         _register_regime_policy(script, gate, board)
+        feature_set = getattr(script, "feature_set", None)
+        features = hub.register(script.script_id, feature_set) if feature_set is not None else None
         ctx = ScriptContext(script_id=script.script_id, model_version=model_version, clock=clock,
-                            instruments=instruments, books=views, positions=portfolio, sink=path, regimes=board)
+                            instruments=instruments, books=views, positions=portfolio, sink=path, regimes=board,
+                            features=features)
         wired.append((script, ctx))
     return BacktestEngine(clock=clock, instruments=instruments, books=books, book_views=views, market=market,
                           venue=venue, path=path, portfolio=portfolio, journal=journal, scripts=wired,
-                          equity_interval_ns=equity_interval_ns, regimes=feed)
+                          equity_interval_ns=equity_interval_ns, regimes=feed, features=hub)
 
 
 def _register_regime_policy(script: Script, gate: RiskGate, board: RegimeBoard) -> None:
