@@ -23,11 +23,9 @@ from __future__ import annotations
 
 import argparse
 import gc
-import statistics
 import sys
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
 from pathlib import Path
 from typing import TypeVar
 
@@ -45,29 +43,12 @@ from arbkit.features.presets import spot_perp_feature_set
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from features_reference import agreement, max_relative_difference, reference_features  # noqa: E402
 from features_streaming import PERP, SPOT, event_table, recording_files  # noqa: E402
-from replay import machine  # noqa: E402
+from replay import Measurement, machine  # noqa: E402
 
 STREAM_ALIASES = {0: "spot", 1: "perp"}
 """Stream index of :func:`features_streaming.event_table` → alias of ``spot_perp_feature_set``."""
 
 T = TypeVar("T")
-
-
-@dataclass(frozen=True)
-class Timing:
-    """One timed workload: events processed and the wall-clock seconds of each repeat."""
-
-    name: str
-    events: int
-    seconds: tuple[float, ...]
-
-    @property
-    def median_s(self) -> float:
-        return statistics.median(self.seconds)
-
-    @property
-    def events_per_s(self) -> float:
-        return self.events / self.median_s
 
 
 def timed(fn: Callable[[], T], repeat: int) -> tuple[tuple[float, ...], T]:
@@ -99,7 +80,7 @@ def describe_data() -> str:
     return f"{spot.name} + {perp.name} from {where}"
 
 
-def report(rows: list[Timing], baseline: Timing) -> None:
+def report(rows: list[Measurement], baseline: Measurement) -> None:
     """One line per workload: events, median seconds (min–max), events/s, and seconds relative to ``baseline``."""
     print(f"  {'workload':58s} {'events':>8s} {'median s':>9s} {'min–max s':>15s} {'events/s':>12s} {'× arbkit':>9s}")
     for row in rows:
@@ -127,11 +108,11 @@ def main(argv: list[str] | None = None) -> int:
 
     seconds, (inputs, matrix) = timed(lambda: arbkit_batch(table, feature_set, engine), args.repeat)
     n = len(inputs)
-    arbkit = Timing("arbkit: inputs_from_events + FeatureEngine.batch (compiled)", n, seconds)
+    arbkit = Measurement("arbkit: inputs_from_events + FeatureEngine.batch (compiled)", n, seconds)
     seconds, _ = timed(lambda: engine.batch(inputs), args.repeat)
-    kernels = Timing("arbkit: FeatureEngine.batch alone (book fields given)", n, seconds)
+    kernels = Measurement("arbkit: FeatureEngine.batch alone (book fields given)", n, seconds)
     seconds, frame = timed(lambda: reference_features(inputs, feature_set, registry), args.pandas_repeat)
-    pandas = Timing("pandas: reference_features (book fields given)", n, seconds)
+    pandas = Measurement("pandas: reference_features (book fields given)", n, seconds)
 
     books = int(np.count_nonzero(inputs.kind == EV_BOOK))
     trades = int(np.count_nonzero(inputs.kind == EV_TRADE))

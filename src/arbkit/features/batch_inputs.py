@@ -34,6 +34,8 @@ def _book_events(kind, side, price, size, flags, stream, target, start, buf, n_l
     """
     n = kind.shape[0]
     last_add_is_bid = True
+    # The row loop mirrors arbkit.book.replay_kernel._replay on purpose: a shared per-row helper (inlined
+    # or not) slowed that replay from about 29 M to 20 M events/s, so the few lines are kept twice.
     for i in range(start, n):
         if kind[i] != DELTA or stream[i] != target:
             continue
