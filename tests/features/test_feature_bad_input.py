@@ -143,3 +143,17 @@ def test_arbitrary_rows_never_raise_and_never_yield_a_ready_non_finite_value(eve
         assert set(engine.status.tolist()) <= {READY, WARMING_UP, NO_INPUT, INVALID_INPUT}
         vector = engine.vector()
         assert vector is None or np.isfinite(vector).all()
+
+
+def test_covariance_matrix_is_assembled_from_ready_outputs_only() -> None:
+    from arbkit.features.covariance import covariance_matrix
+
+    fresh = FeatureEngine(every_kind_set(), registry())
+    decl = next(f for f in fresh.feature_set.features if f.name == "cov")
+    assert covariance_matrix(decl, fresh.value) is None
+    engine = warmed_engine()
+    matrix = covariance_matrix(decl, engine.value)
+    assert matrix is not None and matrix.shape == (2, 2)
+    assert matrix[0, 1] == matrix[1, 0] == engine.value("cov.cov_spot_perp")
+    assert matrix[1, 1] == engine.value("cov.var_perp")
+    assert np.all(np.linalg.eigvalsh(matrix) >= -1e-12), "an EWMA covariance is positive semi-definite"
