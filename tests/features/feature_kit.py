@@ -5,7 +5,7 @@ from __future__ import annotations
 from hypothesis import strategies as st
 
 from arbkit.core.enums import Side
-from arbkit.core.messages import BookUpdate, Trade
+from arbkit.core.messages import BookGap, BookUpdate, Trade
 from arbkit.features.declarations import (Basis, BookSlope, EwmaCovariance, EwmaVol, EwmaZScore, ImbalanceL1,
                                           ImbalanceTopN, LeadLag, Microprice, RangeVol, RealizedVol, RollingZScore,
                                           Spread, TradeFlowImbalance, TradeIntensity, VwapDeviation)
@@ -39,19 +39,23 @@ def every_kind_set(max_gap_ns: int = 200 * MS) -> FeatureSet:
                       ))
 
 
-# one generated event: (instrument 0/1, is_trade, time step choice, price offset, size, side)
+GAP = "gap"
+"""Marks a generated event that is a sequence gap of the instrument's book."""
+
 _STEP_NS = st.sampled_from([0, 0, 0, 100_000, 400_000, 1_000_000, 3_000_000, -200_000, 500 * MS])
 """Bursts (many events at one ns), ordinary steps, out-of-order stamps and gaps longer than max_gap_ns."""
-EVENT = st.tuples(st.integers(0, 1), st.booleans(), _STEP_NS, st.integers(-6, 6), st.integers(0, 50),
-                  st.sampled_from([Side.BUY, Side.SELL]))
+EVENT = st.tuples(st.integers(0, 1), st.sampled_from([False, False, False, True, True, GAP]), _STEP_NS,
+                  st.integers(-6, 6), st.integers(0, 50), st.sampled_from([Side.BUY, Side.SELL]))
+"""(instrument, book diff / trade / sequence gap, time step, price offset, size, aggressor)."""
 
 
-def messages_from_events(events: list[tuple[int, bool, int, int, int, Side]]) -> list[BookUpdate | Trade]:
-    """Two snapshots around 5,000,000 / 5,001,000 ticks, then the generated diffs and trades in order."""
+def messages_from_events(events: list[tuple[int, bool | str, int, int, int, Side]]
+                         ) -> list[BookUpdate | Trade | BookGap]:
+    """Two snapshots around 5,000,000 / 5,001,000 ticks, then the generated diffs, trades and gaps in order."""
     ids = (SPOT_BTC, USDM_BTC)
     centre = (5_000_000, 50_010)  # spot ticks of 0.01, perp ticks of 0.1 (about 50,000 USDT both)
     ts = 1_700_000_000_000_000_000
-    out: list[BookUpdate | Trade] = []
+    out: list[BookUpdate | Trade | BookGap] = []
     for k in (0, 1):
         c = centre[k]
         out.append(BookUpdate(instrument_id=ids[k], ts_event=ts, ts_recv=ts, first_update_id=1, last_update_id=1,
@@ -61,6 +65,11 @@ def messages_from_events(events: list[tuple[int, bool, int, int, int, Side]]) ->
     for n, (k, is_trade, step, offset, size, side) in enumerate(events):
         ts += step
         c = centre[k]
+        if is_trade == GAP:
+            out.append(BookGap(instrument_id=ids[k], ts_recv=ts, source="generated", line=n,
+                               expected_update_id=uid[k] + 1, got_first_update_id=uid[k] + 5, got_prev_update_id=-1,
+                               reason="generated gap"))
+            continue
         if is_trade:
             out.append(Trade(instrument_id=ids[k], ts_event=ts, ts_recv=ts, price_ticks=c + offset,
                              size_lots=size + 1, aggressor=side, trade_id=n))

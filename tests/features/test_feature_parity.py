@@ -9,13 +9,13 @@ from hypothesis import strategies as st
 from arbkit.core.enums import Side
 from arbkit.core.messages import BookUpdate, Trade
 from arbkit.data.events import EventTable
-from arbkit.features.batch_inputs import inputs_from_events
+from arbkit.features.batch_inputs import gaps_in, inputs_from_events
 from arbkit.features.engine import FeatureEngine, FeatureMatrix
 from arbkit.features.feed import FeatureFeed
 from arbkit.features.feature_set import FeatureSet
-from arbkit.features.layout import READY
+from arbkit.features.layout import NO_INPUT, READY
 from arbkit.features.presets import spot_perp_feature_set
-from feature_kit import EVENT, every_kind_set, messages_from_events
+from feature_kit import EVENT, GAP, every_kind_set, messages_from_events
 from testkit import BINANCE_0808, SPOT_BTC, USDM_BTC, registry, sample_timeline, shared_file
 
 STREAMS = {SPOT_BTC: 0, USDM_BTC: 1}
@@ -37,7 +37,7 @@ def streamed(feature_set: FeatureSet, messages: list[object]) -> tuple[np.ndarra
 def batched(feature_set: FeatureSet, messages: list[object]) -> FeatureMatrix:
     """The batch twin: tabulate, replay books in compiled code, run the same kernels over the events."""
     table = EventTable.from_messages(messages, STREAMS)
-    inputs = inputs_from_events(table, feature_set, {0: "spot", 1: "perp"})
+    inputs = inputs_from_events(table, feature_set, {0: "spot", 1: "perp"}, gaps=gaps_in(messages, STREAMS))
     return FeatureEngine(feature_set, registry()).batch(inputs)
 
 
@@ -97,6 +97,17 @@ def test_generated_stream_warms_every_kind_up_and_a_long_gap_resets_them() -> No
     after_gap = matrix.status[gap_at + 2]  # the two snapshots come first
     ewvol = matrix.names.index("ewvol")
     assert after_gap[ewvol] != READY, "a gap longer than max_gap_ns resets the EWMA volatility"
+
+
+def test_sequence_gaps_reach_the_batch_twin_where_the_streaming_engine_saw_them() -> None:
+    events = [(n % 2, n % 3 == 0, 250_000, (n * 5) % 11 - 5, 10 + n % 7, Side.BUY) for n in range(200)]
+    events[120] = (1, GAP, 250_000, 0, 0, Side.BUY)  # the perp's book goes out of sync
+    messages = messages_from_events(events)
+    matrix = assert_parity(every_kind_set(), messages)
+    gap_row = 2 + 120  # the two snapshots come first
+    spread = matrix.names.index("spread.ticks")
+    assert matrix.status[gap_row, spread] == NO_INPUT and matrix.status[gap_row - 1, spread] == READY
+    assert matrix.status[gap_row + 1, spread] == READY or messages[gap_row + 1].instrument_id == SPOT_BTC
 
 
 def test_book_update_without_levels_is_not_a_feature_event() -> None:

@@ -9,19 +9,22 @@ message's last row. BBO rows are not feature events (book features read the L2 b
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Sequence
+
+import msgspec
 import numpy as np
 from numba import njit
-
-from arbkit.features.jit import kernel
 
 from arbkit.book import kernels
 from arbkit.book.order_book import OrderBook
 from arbkit.core.errors import ConfigError
+from arbkit.core.messages import BestBidOffer, BookGap, BookUpdate
 from arbkit.data.events import DELTA, F_CLEAR, F_LAST, TRADE, EventTable
 from arbkit.features.book_inputs import fill_book_fields, fill_trade_fields
 from arbkit.features.engine import FeatureInputs
 from arbkit.features.feature_set import FeatureSet
-from arbkit.features.layout import EV_BOOK, EV_TRADE, N_FIELDS
+from arbkit.features.jit import kernel
+from arbkit.features.layout import EV_BOOK, EV_GAP, EV_TRADE, N_FIELDS
 
 
 @kernel
@@ -88,11 +91,42 @@ def book_events(table: EventTable, stream: int, n_levels: int) -> tuple[np.ndarr
     return rows[: counters[0]], fields[: counters[0]]
 
 
+class BookGapAt(msgspec.Struct, frozen=True):
+    """A sequence gap of one stream, placed in an event table: it came after ``rows_before`` table rows.
+
+    Event tables hold no gap rows (a gap carries no level); :func:`gaps_in` finds them in the message
+    stream that was tabulated so that the batch twin sees them where the streaming engine did.
+    """
+
+    rows_before: int
+    stream: int
+    ts_ns: int
+    """The gap's receive time (a gap has no exchange time), ns."""
+
+
+def gaps_in(messages: Iterable[object], stream_of: dict[str, int]) -> list[BookGapAt]:
+    """The :class:`BookGap` messages of ``messages`` placed as :meth:`EventTable.from_messages` lays out rows."""
+    rows = 0
+    gaps = []
+    for message in messages:
+        if isinstance(message, BookGap):
+            if message.instrument_id in stream_of:
+                gaps.append(BookGapAt(rows, stream_of[message.instrument_id], message.ts_recv))
+        elif isinstance(message, BookUpdate):
+            rows += len(message.bids) + len(message.asks)
+        elif isinstance(message, BestBidOffer):
+            rows += 2
+        else:
+            rows += 1
+    return gaps
+
+
 def inputs_from_events(table: EventTable, feature_set: FeatureSet, stream_aliases: dict[int, str],
-                       ts_column: str = "ts_event") -> FeatureInputs:
+                       ts_column: str = "ts_event", gaps: Sequence[BookGapAt] = ()) -> FeatureInputs:
     """Feature events of ``table`` in row order; ``stream_aliases`` maps stream index → instrument alias.
 
-    Streams not in the map are ignored.
+    Streams not in the map are ignored. ``gaps`` (from :func:`gaps_in`) become ``EV_GAP`` events at
+    their place, so a recording with sequence gaps gives the same features as the streaming engine.
     """
     aliases = list(feature_set.instruments)
     for stream, alias in stream_aliases.items():
@@ -115,8 +149,14 @@ def inputs_from_events(table: EventTable, feature_set: FeatureSet, stream_aliase
         parts_fields.append(trade_fields)
         parts_kind.append(np.full(len(trade_rows), EV_TRADE, dtype=np.int64))
         parts_inst.append(np.full(len(trade_rows), index, dtype=np.int64))
-    rows = np.concatenate(parts_rows)
-    order = np.argsort(rows, kind="stable")
-    rows = rows[order]
-    return FeatureInputs(ts_ns=ts_all[rows].astype(np.int64), instrument=np.concatenate(parts_inst)[order],
+    mapped = [g for g in gaps if g.stream in stream_aliases]
+    keys = np.concatenate([2 * np.concatenate(parts_rows),  # a gap sorts between the rows before and after it
+                           np.array([2 * g.rows_before - 1 for g in mapped], dtype=np.int64)])
+    ts = np.concatenate([ts_all[np.concatenate(parts_rows)].astype(np.int64),
+                         np.array([g.ts_ns for g in mapped], dtype=np.int64)])
+    parts_inst.append(np.array([aliases.index(stream_aliases[g.stream]) for g in mapped], dtype=np.int64))
+    parts_kind.append(np.full(len(mapped), EV_GAP, dtype=np.int64))
+    parts_fields.append(np.full((len(mapped), N_FIELDS), np.nan))
+    order = np.argsort(keys, kind="stable")
+    return FeatureInputs(ts_ns=ts[order], instrument=np.concatenate(parts_inst)[order],
                          kind=np.concatenate(parts_kind)[order], fields=np.concatenate(parts_fields)[order])
