@@ -1,0 +1,25 @@
+"""Typed errors of the model layer. Each message names the offending value and what was expected."""
+
+from __future__ import annotations
+
+from arbkit.core.errors import ArbkitError
+
+
+class ModelMismatchError(ArbkitError):
+    """A model was loaded or called against a feature set (digest) or input width other than its own."""
+
+
+class NonFiniteInputError(ArbkitError):
+    """A feature vector holds NaN or infinity; the model refuses to predict on it."""
+
+
+class NonFiniteOutputError(ArbkitError):
+    """A model produced NaN or infinity; never passed on as a signal."""
+
+
+class ModelArtifactError(ArbkitError):
+    """A saved model is missing, corrupted, of an unknown format version, or from an incompatible library version."""
+
+
+class ModelConfigError(ArbkitError):
+    """A model specification names an unknown kind or task, or a hyperparameter the library refuses."""
