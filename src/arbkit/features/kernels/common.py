@@ -9,8 +9,8 @@ from __future__ import annotations
 import math
 
 import numpy as np
-from arbkit.features.jit import kernel
 
+from arbkit.features.jit import kernel
 from arbkit.features.layout import INVALID_INPUT, READY
 
 LN2 = math.log(2.0)
@@ -60,3 +60,22 @@ def ring_sum(f64, ring_off, size):  # type: ignore[no-untyped-def]
     for i in range(size):
         total += f64[ring_off + i]
     return total
+
+
+@kernel
+def buckets_closed(f64, cur_slot, ts, width, first):  # type: ignore[no-untyped-def]
+    """Grid buckets of ``width`` ns that an update at ``ts`` closes, and move slot ``cur_slot`` to its bucket.
+
+    Buckets are ``ts // width`` (multiples of the width since the Unix epoch). Returns 0 on the first
+    update (which only sets the slot) and for an update inside the current bucket.
+    """
+    b = ts // width
+    if first:
+        f64[cur_slot] = b
+        return 0
+    if b > f64[cur_slot]:
+        steps = b - int(f64[cur_slot])
+        f64[cur_slot] = b
+        return steps
+    return 0
+

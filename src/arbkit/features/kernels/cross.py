@@ -14,8 +14,7 @@ from __future__ import annotations
 import math
 
 from arbkit.features.jit import kernel
-
-from arbkit.features.kernels.common import decay, emit
+from arbkit.features.kernels.common import buckets_closed, decay, emit
 from arbkit.features.layout import I_LOG_MID, I_MID, IB, READY, WARMING_UP
 
 
@@ -37,18 +36,14 @@ def lead_lag(f64, i64, po, st, vo, so, ts, first, log_a, log_b):  # type: ignore
     """Params [bucket_ns, lag_buckets]; state [bucket, last a, last b, completed, position, ring a, ring b]."""
     width = int(f64[po])
     n = int(f64[po + 1])
-    b = ts // width
-    if first:
-        f64[st + _LL_CUR] = b
-    elif b > f64[st + _LL_CUR]:
-        steps = b - int(f64[st + _LL_CUR])
+    steps = buckets_closed(f64, st + _LL_CUR, ts, width, first)
+    if steps > 0:
         for _ in range(min(steps, n)):
             pos = int(f64[st + _LL_POS])
             f64[st + _LL_RING + pos] = f64[st + _LL_A]
             f64[st + _LL_RING + n + pos] = f64[st + _LL_B]
             f64[st + _LL_POS] = pos + 1 if pos + 1 < n else 0
         f64[st + _LL_DONE] += steps
-        f64[st + _LL_CUR] = b
     f64[st + _LL_A] = log_a
     f64[st + _LL_B] = log_b
     if f64[st + _LL_DONE] < n:
@@ -73,13 +68,11 @@ def ewma_covariance(f64, i64, po, st, vo, so, ts, first):  # type: ignore[no-unt
     last = st + _CV_LAST
     grid = last + k
     cov = grid + k
-    b = ts // width
+    steps = buckets_closed(f64, st + _CV_CUR, ts, width, first)
     if first:
-        f64[st + _CV_CUR] = b
         for i in range(k):
             f64[grid + i] = f64[int(f64[po + 3 + i]) * IB + I_LOG_MID]
-    elif b > f64[st + _CV_CUR]:
-        steps = b - int(f64[st + _CV_CUR])
+    elif steps > 0:
         lam = decay(float(width), h)
         for i in range(k):
             ri = f64[last + i] - f64[grid + i]
@@ -93,7 +86,6 @@ def ewma_covariance(f64, i64, po, st, vo, so, ts, first):  # type: ignore[no-unt
         for i in range(k):
             f64[grid + i] = f64[last + i]
         f64[st + _CV_DONE] += steps
-        f64[st + _CV_CUR] = b
     for i in range(k):
         f64[last + i] = f64[int(f64[po + 3 + i]) * IB + I_LOG_MID]
     status = READY if f64[st + _CV_DONE] * width >= h else WARMING_UP

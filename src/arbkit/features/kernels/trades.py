@@ -10,7 +10,6 @@ bps ((mid − VWAP) / VWAP); trade intensity in trades per second (a constant ra
 from __future__ import annotations
 
 from arbkit.features.jit import kernel
-
 from arbkit.features.kernels.common import LN2, decay, emit, emit_all
 from arbkit.features.layout import I_MID, READY, WARMING_UP
 

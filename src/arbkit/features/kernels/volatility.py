@@ -18,8 +18,7 @@ from __future__ import annotations
 import math
 
 from arbkit.features.jit import kernel
-
-from arbkit.features.kernels.common import LN2, decay, emit, ring_push, ring_sum
+from arbkit.features.kernels.common import LN2, buckets_closed, decay, emit, ring_push, ring_sum
 from arbkit.features.layout import READY, WARMING_UP
 
 GK_CLOSE = 2.0 * LN2 - 1.0
@@ -50,19 +49,16 @@ def realized_vol(f64, i64, po, st, vo, so, ts, first, log_mid):  # type: ignore[
     """Params [bucket_ns, buckets]; state [bucket, last, grid close, completed, ring position, Σ ring, ring...]."""
     width = int(f64[po])
     n = int(f64[po + 1])
-    b = ts // width
+    steps = buckets_closed(f64, st + _RV_CUR, ts, width, first)
     if first:
-        f64[st + _RV_CUR] = b
         f64[st + _RV_GRID] = log_mid
-    elif b > f64[st + _RV_CUR]:
-        steps = b - int(f64[st + _RV_CUR])
+    elif steps > 0:
         r = f64[st + _RV_LAST] - f64[st + _RV_GRID]
         ring_push(f64, st + _RV_RING, n, st + _RV_POS, r * r)
         for _ in range(min(steps - 1, n)):
             ring_push(f64, st + _RV_RING, n, st + _RV_POS, 0.0)
         f64[st + _RV_DONE] += steps
         f64[st + _RV_GRID] = f64[st + _RV_LAST]
-        f64[st + _RV_CUR] = b
         f64[st + _RV_SUM] = ring_sum(f64, st + _RV_RING, n)  # changes only when a bucket closes
     f64[st + _RV_LAST] = log_mid
     emit(f64, i64, vo, so, 0, math.sqrt(f64[st + _RV_SUM]) * 1e4, READY if f64[st + _RV_DONE] >= n else WARMING_UP)
@@ -79,8 +75,7 @@ def range_vol(f64, i64, po, st, vo, so, ts, first, log_mid):  # type: ignore[no-
     """Params [bar_ns, bars]; state [bar, open, high, low, close, completed, position, means (2), rings (2 × bars)]."""
     width = int(f64[po])
     n = int(f64[po + 1])
-    b = ts // width
-    if first or b > f64[st + _RG_CUR]:
+    if buckets_closed(f64, st + _RG_CUR, ts, width, first) > 0 or first:
         if not first:
             hl = f64[st + _RG_H] - f64[st + _RG_L]
             co = f64[st + _RG_C] - f64[st + _RG_O]
@@ -90,7 +85,6 @@ def range_vol(f64, i64, po, st, vo, so, ts, first, log_mid):  # type: ignore[no-
             f64[st + _RG_DONE] += 1.0
             f64[st + _RG_PK] = ring_sum(f64, st + _RG_RING, n) / n  # the means change only when a bar closes
             f64[st + _RG_GK] = ring_sum(f64, st + _RG_RING + n, n) / n
-        f64[st + _RG_CUR] = b
         f64[st + _RG_O] = log_mid
         f64[st + _RG_H] = log_mid
         f64[st + _RG_L] = log_mid

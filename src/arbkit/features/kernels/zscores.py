@@ -14,8 +14,7 @@ from __future__ import annotations
 import math
 
 from arbkit.features.jit import kernel
-
-from arbkit.features.kernels.common import decay, emit, ring_push, ring_sum
+from arbkit.features.kernels.common import buckets_closed, decay, emit, ring_push, ring_sum
 from arbkit.features.layout import READY, WARMING_UP
 
 
@@ -52,15 +51,11 @@ def rolling_zscore(f64, i64, po, st, vo, so, ts, first, x):  # type: ignore[no-u
     """Params [bucket_ns, buckets]; state [bucket, last value, completed, position, mean, std, ring...]."""
     width = int(f64[po])
     n = int(f64[po + 1])
-    b = ts // width
-    if first:
-        f64[st + _RZ_CUR] = b
-    elif b > f64[st + _RZ_CUR]:
-        steps = b - int(f64[st + _RZ_CUR])
+    steps = buckets_closed(f64, st + _RZ_CUR, ts, width, first)
+    if steps > 0:
         for _ in range(min(steps, n)):
             ring_push(f64, st + _RZ_RING, n, st + _RZ_POS, f64[st + _RZ_LAST])
         f64[st + _RZ_DONE] += steps
-        f64[st + _RZ_CUR] = b
         mean = ring_sum(f64, st + _RZ_RING, n) / n  # mean and deviation change only when a bucket closes
         ss = 0.0
         for i in range(n):
