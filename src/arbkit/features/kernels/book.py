@@ -8,21 +8,8 @@ from __future__ import annotations
 
 from arbkit.features.jit import kernel
 from arbkit.features.kernels.common import emit
-from arbkit.features.layout import (
-    ASK_DEPTH_LOTS,
-    ASK_FAR_TICKS,
-    ASK_LOTS,
-    ASK_TICKS,
-    BID_DEPTH_LOTS,
-    BID_FAR_TICKS,
-    BID_LOTS,
-    BID_TICKS,
-    I_FIELDS,
-    I_LOT,
-    I_MID_TICKS,
-    IMB_N,
-    READY,
-)
+from arbkit.features.layout import (ASK_DEPTH_LOTS, ASK_FAR_TICKS, ASK_LOTS, ASK_TICKS, BID_DEPTH_LOTS, BID_FAR_TICKS,
+                                    BID_LOTS, BID_TICKS, I_FIELDS, I_LOT, I_MID_TICKS, IMB_N, READY)
 
 
 @kernel
