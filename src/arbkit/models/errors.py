@@ -23,3 +23,18 @@ class ModelArtifactError(ArbkitError):
 
 class ModelConfigError(ArbkitError):
     """A model specification names an unknown kind or task, or a hyperparameter the library refuses."""
+
+
+class LabelInputError(ArbkitError, ValueError):
+    """A labeller was given unusable input: empty or mismatched arrays, NaN/inf or non-positive prices,
+    decreasing or non-integer times, a horizon or barrier width <= 0, or event rows out of range.
+
+    Also a ``ValueError``, so callers that caught ``ValueError`` from the labels keep working.
+    """
+
+
+class CrossValidationError(ArbkitError, ValueError):
+    """A splitter or a cross-validation run cannot be set up on the given rows: too few rows for the
+    folds, decreasing start times, label intervals that end before they start, NaN features or labels,
+    or a fold left without training rows (or with one class only) after purging and embargo.
+    """
