@@ -11,12 +11,14 @@ from rich.markup import escape
 from rich.table import Table
 
 from arbkit.cli.data_cmd import data_app
+from arbkit.cli.models_cmd import models_app
 from arbkit.core.errors import ArbkitError
 
 app = typer.Typer(add_completion=False, no_args_is_help=True,
                   help="arbkit: ML arbitrage scripts from recorded data to a risk-checked venue.")
 console = Console()
 app.add_typer(data_app, name="data")
+app.add_typer(models_app, name="models")
 
 
 def _run(config_path: Optional[Path], out_dir: Path) -> None:

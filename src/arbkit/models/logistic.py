@@ -17,15 +17,9 @@ import msgspec
 import numpy as np
 from numba import njit
 
-from arbkit.core.errors import ArbkitError
+from arbkit.models.errors import ModelMismatchError, NonFiniteInputError
 
-
-class ModelMismatchError(ArbkitError):
-    """A model was loaded against a feature set (or input width) other than the one it was trained on."""
-
-
-class NonFiniteInputError(ArbkitError):
-    """A feature vector holds NaN or infinity; the model refuses to predict on it."""
+__all__ = ["LogisticModel", "LogisticParams", "ModelMismatchError", "NonFiniteInputError"]
 
 
 class LogisticParams(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=True):
