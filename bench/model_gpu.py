@@ -17,9 +17,6 @@ outputs. Without a GPU it says so plainly and prints the CPU figures only.
 from __future__ import annotations
 
 import argparse
-import contextlib
-import os
-import platform
 import statistics
 import sys
 import time
@@ -30,18 +27,15 @@ import numpy as np
 
 from arbkit.models.accelerators import CPU_PROVIDER, detect_accelerators, onnx_gpu_providers
 
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from replay import machine as replay_machine  # noqa: E402
+
 
 def machine() -> str:
-    """Platform, CPU model, cores, and ONNX Runtime's version."""
+    """Platform, CPU model, cores and library versions, and ONNX Runtime's version."""
     import onnxruntime as ort
 
-    cpu = platform.processor() or "unknown CPU"
-    with contextlib.suppress(OSError):
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                cpu = line.split(":", 1)[1].strip()
-                break
-    return f"{platform.system()} {platform.machine()}, {cpu}, {os.cpu_count()} cores; onnxruntime {ort.__version__}"
+    return f"{replay_machine()}; onnxruntime {ort.__version__}"
 
 
 def fitted_onnx(hidden: tuple[int, ...], max_rows: int) -> tuple[bytes, np.ndarray, str]:

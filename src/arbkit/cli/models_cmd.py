@@ -11,9 +11,9 @@ from typing import Any, Optional
 import typer
 from rich.console import Console
 from rich.markup import escape
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TaskID, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
+from arbkit.cli.progress import StageProgress
 from arbkit.core.errors import ArbkitError
 
 models_app = typer.Typer(add_completion=False, no_args_is_help=True,
@@ -68,28 +68,6 @@ def _metric_text(metrics: dict[str, float], keys: tuple[str, ...] = ("roc_auc", 
     return ", ".join(shown) or "-"
 
 
-class _StageBars:
-    """Rich progress bars fed by ``progress(stage, advance, total)`` callbacks."""
-
-    def __init__(self, console: Console) -> None:
-        self._progress = Progress(TextColumn("{task.description:<40}"), BarColumn(), MofNCompleteColumn(),
-                                  TimeElapsedColumn(), console=console)
-        self._tasks: dict[str, TaskID] = {}
-
-    def __enter__(self) -> _StageBars:
-        self._progress.__enter__()
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self._progress.__exit__(*exc)  # type: ignore[arg-type]
-
-    def __call__(self, stage: str, advance: int, total: int) -> None:
-        task = self._tasks.get(stage)
-        if task is None:
-            task = self._tasks[stage] = self._progress.add_task(STAGES.get(stage, stage), total=total or None)
-        self._progress.update(task, total=total or None, advance=advance)
-
-
 def _outcome_table(outcome: Any, title: str) -> Table:
     table = Table(title=title, show_header=False)
     registered = outcome.registered
@@ -105,7 +83,7 @@ def _outcome_table(outcome: Any, title: str) -> Table:
 @models_app.command("train")
 def train(config: Optional[Path] = typer.Option(None, "--config", help="TOML training config (overrides the "
                                                                          "embedded default)."),
-          kind: Optional[str] = typer.Option(None, "--kind", help="Model kind (lightgbm, xgboost, logistic, mlp, ...)."),
+          kind: Optional[str] = typer.Option(None, "--kind", help="Model kind (lightgbm, xgboost, mlp, ...)."),
           name: Optional[str] = typer.Option(None, "--name", help="Registered model name [default: basis-<kind>]."),
           seed: Optional[int] = typer.Option(None, "--seed", help="Random seed."),
           registry: Optional[Path] = REGISTRY_OPTION, tracking_uri: Optional[str] = TRACKING_OPTION,
@@ -127,7 +105,7 @@ def train(config: Optional[Path] = typer.Option(None, "--config", help="TOML tra
         console.print(f"[bold]train[/bold] {train_config.model_name}: {train_config.model.kind} "
                       f"({train_config.model.task}), {train_config.validation.scheme} validation, registry "
                       f"{store.tracking_uri}")
-        with _StageBars(console) as bars:
+        with StageProgress(console, titles=STAGES) as bars:
             outcome = train_and_register(train_config, store, _actor(actor), progress=bars)
     except ArbkitError as exc:
         raise _fail(str(exc)) from None
@@ -241,7 +219,7 @@ def retrain(name: str = typer.Argument(..., help="Registered model to retrain (i
         store = _registry(registry, tracking_uri)
         recipe = None if config is None else load_train_config(config)
         console.print(f"[bold]retrain[/bold] {name}: training as a separate job, registry {store.tracking_uri}")
-        with _StageBars(console) as bars:
+        with StageProgress(console, titles=STAGES) as bars:
             def on_event(event: dict[str, Any]) -> None:
                 if event["event"] == "progress":
                     bars(event["stage"], event["advance"], event["total"])

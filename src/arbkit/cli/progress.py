@@ -12,9 +12,11 @@ STAGE_TITLES = {
 
 
 class StageProgress:
-    """A context manager whose instances are the ``progress`` callback of ``run_pipeline``."""
+    """A context manager whose instances are a ``progress(stage, advance, total)`` callback (``run_pipeline``,
+    ``train_and_register``); ``titles`` maps stage names to the bar labels."""
 
-    def __init__(self, console=None) -> None:  # type: ignore[no-untyped-def]
+    def __init__(self, console=None, titles: dict[str, str] | None = None) -> None:  # type: ignore[no-untyped-def]
+        self._titles = STAGE_TITLES if titles is None else titles
         self._progress = Progress(TextColumn("{task.description:<42}"), BarColumn(), MofNCompleteColumn(),
                                   TimeElapsedColumn(), console=console, transient=False)
         self._tasks: dict[str, TaskID] = {}
@@ -29,7 +31,7 @@ class StageProgress:
     def __call__(self, stage: str, advance: int, total: int) -> None:
         task = self._tasks.get(stage)
         if task is None:
-            task = self._progress.add_task(STAGE_TITLES.get(stage, stage), total=total or None)
+            task = self._progress.add_task(self._titles.get(stage, stage), total=total or None)
             self._tasks[stage] = task
         if total:
             self._progress.update(task, total=total)
