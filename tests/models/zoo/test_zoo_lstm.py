@@ -45,3 +45,18 @@ def test_lstm_reads_the_window_it_was_trained_on() -> None:
     assert model.feature_names[0].endswith("@-3") and model.feature_names[-1].endswith("@-0")
     assert len(model.feature_names) == 4 * 40
     assert model.spec == small_spec("lstm", "regression")
+
+
+def test_train_device_auto_uses_a_gpu_only_when_torch_sees_one_and_serves_on_the_cpu() -> None:
+    import numpy as np
+    import torch
+
+    x, y, names, digest = rows_for("lstm", "classification")
+    specs = [ModelSpec(kind="lstm", params={**small_spec("lstm").params, "train_device": device}) for device in
+             ("cpu", "auto")]
+    models = [build_model(spec).fit(x, y, feature_names=names, feature_digest=digest) for spec in specs]
+    assert all(p.device.type == "cpu" for m in models for p in m.net_.parameters())
+    if not torch.cuda.is_available():  # no GPU here: "auto" trains on the CPU, so the two models are the same
+        np.testing.assert_array_equal(models[0].predict_many(x[:20]), models[1].predict_many(x[:20]))
+    with pytest.raises(ModelConfigError, match="train_device must be one of"):
+        build_model(ModelSpec(kind="lstm", params={"train_device": "tpu"}))

@@ -24,14 +24,20 @@ from typing import Any, ClassVar
 
 import numpy as np
 
+from arbkit.models.accelerators import torch_device
 from arbkit.models.errors import ModelArtifactError, ModelConfigError, ModelMismatchError
 from arbkit.models.zoo.artifacts import npz_arrays, npz_bytes
 from arbkit.models.zoo.base import ZooBase
 from arbkit.models.zoo.contract import ModelSpec, Task
 
 DEFAULTS: dict[str, Any] = {"window": 8, "hidden_size": 16, "num_layers": 1, "epochs": 20, "batch_size": 128,
-                            "learning_rate": 0.01, "weight_decay": 0.0}
-"""Hyperparameters of the LSTM and their defaults (``window`` in rows, ``learning_rate`` per Adam step)."""
+                            "learning_rate": 0.01, "weight_decay": 0.0, "train_device": "cpu"}
+"""Hyperparameters of the LSTM and their defaults (``window`` in rows, ``learning_rate`` per Adam step).
+
+``train_device``: ``cpu`` (default, deterministic under the seed), or ``auto`` to train on a CUDA GPU
+when PyTorch sees one (detected at run time, never required; GPU training is not bit-reproducible).
+Serving (``predict_one`` / ``predict_many``) always runs on the CPU with one thread."""
+TRAIN_DEVICES = ("cpu", "auto")
 POSITIVE_INTS = ("window", "hidden_size", "num_layers", "epochs", "batch_size")
 
 
@@ -91,6 +97,9 @@ class LstmModel(ZooBase):
             value = spec.params.get(name, DEFAULTS[name])
             if not isinstance(value, int) or isinstance(value, bool) or value < 1:
                 raise ModelConfigError(f"kind 'lstm': {name} must be an integer >= 1, got {value!r}")
+        device = spec.params.get("train_device", DEFAULTS["train_device"])
+        if device not in TRAIN_DEVICES:
+            raise ModelConfigError(f"kind 'lstm': train_device must be one of {TRAIN_DEVICES}, got {device!r}")
         for name in ("learning_rate", "weight_decay"):
             value = spec.params.get(name, DEFAULTS[name])
             if not isinstance(value, (int, float)) or isinstance(value, bool) or not 0 <= value < 10:
@@ -116,12 +125,14 @@ class LstmModel(ZooBase):
         k = x.shape[1] // window
         steps = x.reshape(-1, k)
         std = steps.std(axis=0)
+        device = torch_device(prefer_gpu=p["train_device"] == "auto")
         with one_thread():
             torch.manual_seed(self.spec.seed)
             net = _network(k, int(p["hidden_size"]), int(p["num_layers"]))
             net.mean.copy_(torch.from_numpy(steps.mean(axis=0)))
             net.scale.copy_(torch.from_numpy(np.where(std > 0, std, 1.0)))
-            rows, target = torch.from_numpy(x), torch.from_numpy(y)
+            net.to(device)
+            rows, target = torch.from_numpy(x).to(device), torch.from_numpy(y).to(device)
             loss_fn = torch.nn.BCEWithLogitsLoss() if self.spec.task == "classification" else torch.nn.MSELoss()
             optimiser = torch.optim.Adam(net.parameters(), lr=float(p["learning_rate"]),
                                          weight_decay=float(p["weight_decay"]))
@@ -132,6 +143,7 @@ class LstmModel(ZooBase):
                     optimiser.zero_grad()
                     loss_fn(net(rows[batch]), target[batch]).backward()
                     optimiser.step()
+        net.to("cpu")  # served on the CPU whatever it trained on
         net.eval()
         self.net_ = net
         self.step_features_ = k
