@@ -43,7 +43,7 @@ from arbkit.features.engine import FeatureEngine
 from arbkit.features.presets import spot_perp_feature_set
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from replay import machine  # noqa: E402
+from replay import machine, timer_overhead_ns  # noqa: E402
 
 SHARED = Path(__file__).resolve().parents[2] / "shared" / "data" / "real" / "binance_spot_usdm_coinm_2024-08-08"
 SPOT, PERP = "BTCUSDT.BINANCE_SPOT", "BTCUSDT.BINANCE_USDM"
@@ -116,16 +116,6 @@ def timed_round(table: EventTable, spans: list[tuple[int, int, int, int]], engin
     finally:
         gc.enable()
     return book_ns[:nb], feat_ns[:nb], trade_ns[:nt]
-
-
-def timer_overhead_ns() -> float:
-    """Median ns of an empty interval timed with perf_counter_ns."""
-    clock = time.perf_counter_ns
-    samples = []
-    for _ in range(100_000):
-        t0 = clock()
-        samples.append(clock() - t0)
-    return float(np.median(samples))
 
 
 def compiled_loops(table: EventTable, engine: FeatureEngine, repeat: int) -> tuple[float, float, int]:

@@ -58,7 +58,7 @@ from arbkit.models.compiled import CompiledModel, compile_estimator, dense, kern
 from arbkit.models.compiled.onnx_runtime import OnnxScorer, onnx_scorer
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from replay import machine
+from replay import machine, timer_overhead_ns
 
 N_FEATURES = 32
 POOL_ROWS = 2_000
@@ -132,16 +132,6 @@ def library_many(name: str, model: Any) -> Callable[[np.ndarray], np.ndarray]:
     if name == "xgboost":
         return lambda rows: np.asarray(model.inplace_predict(rows), dtype=np.float64)
     return lambda rows: np.asarray(model.predict_proba(rows)[:, 1], dtype=np.float64)
-
-
-def timer_overhead_ns() -> float:
-    """Median ns of an empty timed interval (included in every latency figure)."""
-    clock = time.perf_counter_ns
-    samples = []
-    for _ in range(10_000):
-        t0 = clock()
-        samples.append(clock() - t0)
-    return float(np.median(samples))
 
 
 def time_calls(call: Callable[[Any], Any], rows: list[Any], start: int, count: int) -> np.ndarray:

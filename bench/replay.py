@@ -262,6 +262,16 @@ def measure_hftbacktest(inputs: Inputs, repeat: int, expected_final_bid: int) ->
 
 
 # -- report ----------------------------------------------------------------------------------------
+def timer_overhead_ns(samples: int = 100_000) -> float:
+    """Median ns of an empty interval timed with ``perf_counter_ns`` (included in every per-call figure)."""
+    clock = time.perf_counter_ns
+    spans = []
+    for _ in range(samples):
+        t0 = clock()
+        spans.append(clock() - t0)
+    return float(np.median(spans))
+
+
 def machine() -> str:
     """Platform, CPU model, cores and the versions that matter here."""
     import numba
