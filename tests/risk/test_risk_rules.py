@@ -40,11 +40,11 @@ def test_rejected_intent_journals_decision_with_reason_and_checks_that_ran(gate:
     assert not decision.approved
     assert decision.reason_code == ReasonCode.MAX_ORDER_QTY
     assert decision.detail == f"order quantity {spot_size(spot_lots('1.5'))} exceeds max_order_qty 1"
-    assert [c.rule for c in decision.checks] == ["kill_switch", "known_instrument", "limits_configured",
-                                                 "valid_intent", "max_order_qty"]
+    assert [c.rule for c in decision.checks] == ["kill_switch", "execution_throttle", "known_instrument",
+                                                 "restricted", "limits_configured", "valid_intent", "max_order_qty"]
     assert decision.checks[-1].value == spot_size(spot_lots("1.5")) and decision.checks[-1].limit == "1"
     [logged] = journal.entries(kind=kinds.RISK_DECISION)
-    assert logged.payload["reason_code"] == "MAX_ORDER_QTY" and len(logged.payload["checks"]) == 5
+    assert logged.payload["reason_code"] == "MAX_ORDER_QTY" and len(logged.payload["checks"]) == 7
     assert journal.count(kinds.INTENT) == 1
 
 
@@ -83,7 +83,8 @@ def test_gate_has_no_bypass_parameter() -> None:
     assert list(inspect.signature(RiskGate.evaluate).parameters) == ["self", "intent"]
     assert list(inspect.signature(RiskGate).parameters) == ["config", "instruments", "market", "exposure", "clock",
                                                             "journal", "regimes"]  # regimes: a state board, not a flag
-    assert set(RiskConfig.__struct_fields__) == {"instruments", "kill_switch_engaged"}
+    assert set(RiskConfig.__struct_fields__) == {"instruments", "kill_switch_engaged", "restrictions", "duplicates",
+                                                 "messages", "throttle"}  # limits, none of them a switch
 
 
 def test_unknown_instrument_is_rejected(gate: RiskGate) -> None:

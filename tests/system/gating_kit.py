@@ -19,6 +19,7 @@ from arbkit.data.schema import DELTA, F_LAST, F_SNAPSHOT, TRADE, TickFrame
 from arbkit.regime.guard import DislocationGuard, GuardConfig
 from arbkit.regime.monitor import RegimeMonitor
 from arbkit.risk.config import InstrumentLimits, RiskConfig
+from arbkit.risk.flow_config import DuplicatesConfig, MessageLimit, MessagesConfig
 from arbkit.scripts.context import ScriptContext
 from arbkit.sim.config import SimVenueConfig
 from arbkit.system.kernel import build_backtest_engine
@@ -109,8 +110,8 @@ class DipBuyer:
 
 
 class EveryBookBuyer:
-    """Test script: on every book update of its instrument, one passive buy of ``qty_lots`` ``below_ticks`` under
-    the bid (IOC, so it rarely fills), with the regime it saw. It shows that an intent sent on the very message
+    """Test script: on every book update of its instrument, one passive buy of ``qty_lots`` at least
+    ``below_ticks`` under the bid (IOC, so it rarely fills), with the regime it saw. It shows that an intent sent on the very message
     that trips a guard is already refused."""
 
     def __init__(self, instrument_id: str, allowed_regimes: frozenset[str], active_ns: tuple[int, int],
@@ -128,7 +129,11 @@ class EveryBookBuyer:
         bid = ctx.book(instrument_id).best_bid()
         if bid is None or not self.active_ns[0] <= ctx.now_ns() < self.active_ns[1]:
             return
-        decision = ctx.submit(instrument_id, Side.BUY, self.qty_lots, price_ticks=bid[0] - self.below_ticks,
+        # price and size cycle (100 and 7 steps) so that no two probes within a ms are identical: the gate's
+        # duplicate check must not be what refuses one
+        n = len(self.decisions)
+        decision = ctx.submit(instrument_id, Side.BUY, self.qty_lots * (1 + n % 7),
+                              price_ticks=bid[0] - self.below_ticks - n % 100,
                               time_in_force=TimeInForce.IOC, tag="probe")
         self.decisions.append((ctx.now_ns(), decision, ctx.regime(instrument_id)))
 
@@ -138,12 +143,22 @@ def guard_monitor(instrument_id: str, **guard: Any) -> RegimeMonitor:
     return RegimeMonitor(instrument_id, guard=DislocationGuard(GuardConfig(**guard)))
 
 
+FAST_SCRIPT_FLOW: dict[str, Any] = {
+    "duplicates": DuplicatesConfig(duplicate_window_ms=1),
+    "messages": MessagesConfig(default_script=MessageLimit(max_messages=1_000_000, message_window_ms=1_000),
+                               default_venue=MessageLimit(max_messages=1_000_000, message_window_ms=1_000)),
+}
+"""Flow limits for the test scripts here, which resend the same IOC every few ms (or on every book message):
+loose enough that only the regime gate refuses them."""
+
+
 def regime_engine(instruments: InstrumentRegistry, instrument_id: str, script: Any, journal: Journal,
                   monitor: RegimeMonitor, risk: InstrumentLimits, start_ns: int,
                   features: Any = None) -> BacktestEngine:
     """The composition root's engine over one instrument with ``script`` on it and ``monitor`` on its book."""
     return build_backtest_engine(
-        instruments=instruments, instrument_ids=[instrument_id], risk=RiskConfig(instruments={instrument_id: risk}),
+        instruments=instruments, instrument_ids=[instrument_id], risk=RiskConfig(instruments={instrument_id: risk},
+                                                                                       **FAST_SCRIPT_FLOW),
         sim=SimVenueConfig(), journal=journal, scripts=[lambda: (script, "test")], equity_interval_ns=10**9,
         start_ns=start_ns, regime_monitors={instrument_id: monitor},
         regime_features=None if features is None else {instrument_id: features})

@@ -48,7 +48,11 @@ class TimeInForce(str, Enum):
 
 
 class OrderStatus(str, Enum):
-    """Life cycle of an order in the OMS."""
+    """Life cycle of an order in the OMS; the legal transitions are in :mod:`arbkit.oms.transitions`.
+
+    PENDING_NEW is "submitted" (sent, not yet acknowledged), NEW is "acknowledged"; FILLED, CANCELED,
+    REJECTED and EXPIRED are terminal.
+    """
 
     PENDING_NEW = "pending_new"  # accepted by the risk gate, sent, not yet acknowledged
     NEW = "new"  # resting at the venue
@@ -56,6 +60,7 @@ class OrderStatus(str, Enum):
     FILLED = "filled"
     CANCELED = "canceled"
     REJECTED = "rejected"  # rejected by the venue
+    EXPIRED = "expired"  # closed by the venue because its time in force ran out
 
     @property
     def is_open(self) -> bool:

@@ -22,6 +22,26 @@ class OrderStateError(OmsError):
         super().__init__(f"order {client_order_id!r} ({state}) cannot take event {event!r}{tail}")
 
 
+class IllegalTransitionError(OrderStateError):
+    """The transition table has no move for this event from the order's status."""
+
+    def __init__(self, client_order_id: str, status: OrderStatus, event: str, allowed: tuple[str, ...]) -> None:
+        self.allowed = allowed
+        listed = ", ".join(repr(a) for a in allowed) if allowed else "none (terminal)"
+        super().__init__(client_order_id, status, event, f"allowed events: {listed}")
+
+
+class DuplicateOrderError(OmsError):
+    """An order already exists for this intent id or client order id; the OMS never makes a second one."""
+
+    def __init__(self, key: str, value: str, existing_client_order_id: str) -> None:
+        self.key = key
+        self.value = value
+        self.existing_client_order_id = existing_client_order_id
+        super().__init__(f"{key} {value!r} already has an order ({existing_client_order_id!r}); "
+                         f"an intent becomes at most one order and a client order id names one order")
+
+
 class UnknownOrderError(OrderStateError):
     """No order has this client order id."""
 

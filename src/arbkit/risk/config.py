@@ -21,6 +21,7 @@ import msgspec
 
 from arbkit.core.errors import ConfigError
 from arbkit.core.toml_file import read_toml
+from arbkit.risk.flow_config import DuplicatesConfig, MessagesConfig, RestrictionsConfig, ThrottleConfig, flow_section
 
 _DECIMAL_FIELDS = ("max_order_qty", "max_order_notional_usd", "max_position_qty", "price_collar_bps")
 
@@ -60,22 +61,32 @@ class RiskConfig(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_field
 
     An instrument absent from ``instruments`` is rejected (``NO_LIMITS``), never unlimited.
 
+    The flow sections are optional; their defaults are in :mod:`arbkit.risk.flow_config`.
+
     Attributes:
         instruments: limits by instrument id.
         kill_switch_engaged: start with the kill switch engaged (every intent rejected).
+        restrictions: restricted instruments and per-instrument permitted scripts and venues.
+        duplicates: the duplicate-intent window.
+        messages: message limits per script and per venue.
+        throttle: fills per script that disable it until a person re-enables it.
     """
 
     instruments: dict[str, InstrumentLimits] = msgspec.field(default_factory=dict)
     kill_switch_engaged: bool = False
+    restrictions: RestrictionsConfig = msgspec.field(default_factory=RestrictionsConfig)
+    duplicates: DuplicatesConfig = msgspec.field(default_factory=DuplicatesConfig)
+    messages: MessagesConfig = msgspec.field(default_factory=MessagesConfig)
+    throttle: ThrottleConfig = msgspec.field(default_factory=ThrottleConfig)
 
     @classmethod
     def from_toml_dict(cls, data: Mapping[str, Any]) -> RiskConfig:
         """Build from a parsed TOML table; raises :class:`ConfigError` naming the bad field."""
         if not isinstance(data, Mapping):
             raise ConfigError(f"risk config must be a table, got {type(data).__name__}")
-        unknown = sorted(set(data) - {"instruments", "kill_switch_engaged"})
+        unknown = sorted(set(data) - set(_FIELDS))
         if unknown:
-            raise ConfigError(f"risk config: unknown field {unknown[0]!r} (allowed: instruments, kill_switch_engaged)")
+            raise ConfigError(f"risk config: unknown field {unknown[0]!r} (allowed: {', '.join(_FIELDS)})")
         kill = data.get("kill_switch_engaged", False)
         if not isinstance(kill, bool):
             raise ConfigError(f"risk config: kill_switch_engaged must be true or false, got {kill!r}")
@@ -85,7 +96,14 @@ class RiskConfig(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_field
         instruments = {}
         for instrument_id, table in tables.items():
             instruments[instrument_id] = limits_from_dict(table, where=f"instruments.{instrument_id!r}")
-        return cls(instruments=instruments, kill_switch_engaged=kill)
+        flows = {name: flow_section(data[name], kind, where=name) for name, kind in _FLOW_SECTIONS.items()
+                 if name in data}
+        return cls(instruments=instruments, kill_switch_engaged=kill, **flows)
+
+
+_FLOW_SECTIONS: dict[str, type] = {"restrictions": RestrictionsConfig, "duplicates": DuplicatesConfig,
+                                   "messages": MessagesConfig, "throttle": ThrottleConfig}
+_FIELDS = ("instruments", "kill_switch_engaged", *_FLOW_SECTIONS)
 
 
 def limits_from_dict(table: Any, where: str = "limits") -> InstrumentLimits:
@@ -103,7 +121,8 @@ def limits_from_dict(table: Any, where: str = "limits") -> InstrumentLimits:
 
 
 def load_risk_config(path: str | Path) -> RiskConfig:
-    """Read a TOML file (top-level ``kill_switch_engaged`` and ``[instruments."ID"]`` tables)."""
+    """Read a TOML file (top-level ``kill_switch_engaged``, ``[instruments."ID"]`` tables and the optional
+    ``[restrictions]``, ``[duplicates]``, ``[messages]``, ``[throttle]`` tables)."""
     path = Path(path)
     data = read_toml(path, "risk config")
     try:

@@ -3,6 +3,9 @@
 :meth:`RiskGate.evaluate` journals the intent, runs the rules of :func:`arbkit.risk.rules.default_rules`
 in order (kill switch first), stops at the first failure, journals the decision and returns it. There
 is no flag, argument or mode that skips a rule.
+
+The order path tells the gate what else it sends and receives, so the flow controls see every message:
+:meth:`RiskGate.on_cancel_sent` for each cancel and :meth:`RiskGate.on_fill` for each fill.
 """
 
 from __future__ import annotations
@@ -15,7 +18,7 @@ from arbkit.audit import kinds
 from arbkit.audit.journal import Journal
 from arbkit.core.errors import ConfigError
 from arbkit.core.instruments import InstrumentRegistry
-from arbkit.core.messages import OrderIntent, RiskCheck, RiskDecision
+from arbkit.core.messages import Fill, OrderIntent, RiskCheck, RiskDecision
 from arbkit.core.time import Clock
 from arbkit.risk.config import InstrumentLimits, RiskConfig, limits_from_dict
 from arbkit.risk.context import RuleContext
@@ -24,7 +27,8 @@ from arbkit.risk.kill_switch import KillSwitch
 from arbkit.risk.reasons import ReasonCode
 from arbkit.risk.regime_policy import RegimePolicy
 from arbkit.risk.regime_state import RegimeBoard
-from arbkit.risk.rules import RiskRule, default_rules
+from arbkit.risk.rules import FlowRules, RiskRule, default_rules
+from arbkit.risk.rules_flow import DuplicateRule, ExecutionThrottleRule, MaxMessagesRule, RestrictedRule
 from arbkit.risk.views import ExposureView, MarketView
 
 GATE_ACTOR = "risk_gate"
@@ -52,6 +56,13 @@ class RiskGate:
                  exposure: ExposureView, clock: Clock, journal: Journal, regimes: RegimeBoard | None = None) -> None:
         for instrument_id in config.instruments:
             self._check_instrument(instrument_id, instruments)
+        for where, ids in (("restrictions.restricted_instruments", config.restrictions.restricted_instruments),
+                           ("restrictions.instruments", list(config.restrictions.instruments))):
+            unknown = [i for i in ids if i not in instruments]
+            if unknown:
+                raise ConfigError(f"{where} names unknown instrument {unknown[0]!r}; known: "
+                                  f"{', '.join(sorted(i.id for i in instruments)) or 'none'}")
+        self._flow_config = config
         self._instruments = instruments
         self._market = market
         self._exposure = exposure
@@ -61,7 +72,10 @@ class RiskGate:
         self._kill_switch = KillSwitch(journal, clock, engaged=config.kill_switch_engaged)
         self._regimes = RegimeBoard(journal) if regimes is None else regimes
         self._regime_policies: dict[str, RegimePolicy] = {}
-        self._rules: tuple[RiskRule, ...] = default_rules(self._kill_switch, self._regimes, self._regime_policies)
+        self._flow = FlowRules(RestrictedRule(config.restrictions), DuplicateRule(config.duplicates),
+                               MaxMessagesRule(config.messages), ExecutionThrottleRule(config.throttle))
+        self._rules: tuple[RiskRule, ...] = default_rules(self._kill_switch, self._regimes, self._regime_policies,
+                                                          self._flow)
         self._rejections: Counter[str] = Counter()
         self._approvals = 0
         journal.append(kinds.CONFIG, ts_ns=clock.now_ns(), actor=GATE_ACTOR,
@@ -85,7 +99,9 @@ class RiskGate:
     @property
     def config(self) -> RiskConfig:
         """The limits in force now, as a new frozen config."""
-        return RiskConfig(instruments=dict(self._limits), kill_switch_engaged=self._kill_switch.engaged)
+        return RiskConfig(instruments=dict(self._limits), kill_switch_engaged=self._kill_switch.engaged,
+                          restrictions=self._flow_config.restrictions, duplicates=self._flow_config.duplicates,
+                          messages=self._flow_config.messages, throttle=self._flow_config.throttle)
 
     @property
     def rule_names(self) -> tuple[str, ...]:
@@ -100,6 +116,18 @@ class RiskGate:
     def rejections_by_reason(self) -> dict[str, int]:
         """Number of rejected intents by reason code (codes with no rejection are absent)."""
         return dict(self._rejections)
+
+    def disabled_scripts(self) -> dict[str, str]:
+        """Scripts the execution throttle disabled, with what disabled them."""
+        return self._flow.throttle.disabled_scripts
+
+    def script_messages(self, script_id: str) -> int:
+        """Messages (orders and cancels sent) of ``script_id`` in its window ending now."""
+        return self._flow.messages.script_messages(script_id, self._clock.now_ns())
+
+    def venue_messages(self, venue: str) -> int:
+        """Messages (orders and cancels sent) to ``venue`` in its window ending now."""
+        return self._flow.messages.venue_messages(venue, self._clock.now_ns())
 
     # -- evaluation ------------------------------------------------------------------------
     def evaluate(self, intent: OrderIntent) -> RiskDecision:
@@ -130,9 +158,28 @@ class RiskGate:
         self._journal.append(kinds.RISK_DECISION, ts_ns=now_ns, payload=decision, actor=GATE_ACTOR)
         if failed is None:
             self._approvals += 1
+            self._flow.duplicate.record(intent, now_ns)
+            assert ctx.instrument is not None  # approved: known_instrument passed
+            self._flow.messages.record_message(script_id, ctx.instrument.venue, now_ns)
         else:
             self._rejections[failed[0].value] += 1
         return decision
+
+    # -- what the order path reports ------------------------------------------------------
+    def on_cancel_sent(self, script_id: str, instrument_id: str) -> None:
+        """Count a cancel the order path sent for ``script_id`` on ``instrument_id`` (message limits)."""
+        instrument = self._instruments.get(instrument_id)
+        self._flow.messages.record_message(script_id, instrument.venue, self._clock.now_ns())
+
+    def on_fill(self, fill: Fill) -> None:
+        """Count a fill of ``fill.script_id`` (execution throttle, gate clock); journals a script it disables."""
+        now_ns = self._clock.now_ns()
+        why = self._flow.throttle.on_fill(fill.script_id, now_ns)
+        if why is not None:
+            self._journal.append(kinds.CONFIG, ts_ns=now_ns, actor=GATE_ACTOR,
+                                 payload={"action": "script_disabled", "script_id": fill.script_id,
+                                          "rule": ExecutionThrottleRule.name, "reason": why,
+                                          "fill_id": fill.fill_id})
 
     # -- runtime changes -------------------------------------------------------------------
     def set_limits(self, instrument_id: str, limits: InstrumentLimits | Mapping[str, Any], actor: str,
@@ -169,6 +216,22 @@ class RiskGate:
             self._regime_policies.pop(script_id, None)
         else:
             self._regime_policies[script_id] = policy
+
+    def reenable_script(self, script_id: str, actor: str, reason: str) -> None:
+        """Re-enable a script the execution throttle disabled, and forget its fills; journaled (kind ``"config"``).
+
+        Raises :class:`RiskError` if ``script_id`` is not disabled.
+        """
+        _require_text("reenable_script", actor, reason)
+        disabled = self._flow.throttle.disabled_scripts
+        if script_id not in disabled:
+            raise RiskError(f"reenable_script: script {script_id!r} is not disabled; disabled: "
+                            f"{', '.join(sorted(disabled)) or 'none'}")
+        self._journal.append(kinds.CONFIG, ts_ns=self._clock.now_ns(), actor=actor,
+                             payload={"action": "reenable_script", "script_id": script_id,
+                                      "old": f"disabled: {disabled[script_id]}", "new": "enabled",
+                                      "actor": actor, "reason": reason})
+        self._flow.throttle.reenable(script_id)
 
     def remove_limits(self, instrument_id: str, actor: str, reason: str) -> None:
         """Remove the limits of ``instrument_id`` so every intent for it is rejected (``NO_LIMITS``); journaled."""

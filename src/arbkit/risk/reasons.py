@@ -20,7 +20,9 @@ class ReasonCode(str, Enum):
     """Why the risk gate rejected an intent. Rules run in the order listed here."""
 
     KILL_SWITCH = "KILL_SWITCH"
+    EXECUTION_THROTTLE = "EXECUTION_THROTTLE"
     UNKNOWN_INSTRUMENT = "UNKNOWN_INSTRUMENT"
+    RESTRICTED = "RESTRICTED"
     NO_LIMITS = "NO_LIMITS"
     INVALID_INTENT = "INVALID_INTENT"
     MAX_ORDER_QTY = "MAX_ORDER_QTY"
@@ -29,6 +31,8 @@ class ReasonCode(str, Enum):
     PRICE_COLLAR = "PRICE_COLLAR"
     MAX_ORDER_VALUE = "MAX_ORDER_VALUE"
     MAX_POSITION = "MAX_POSITION"
+    DUPLICATE = "DUPLICATE"
+    MAX_MESSAGES = "MAX_MESSAGES"
 
     def describe(self, value: str, limit: str, script: str = "") -> str:
         """Human-readable explanation naming the offending value, the limit and (where it matters) the script."""
@@ -37,13 +41,18 @@ class ReasonCode(str, Enum):
 
 _TEMPLATES: dict[ReasonCode, str] = {
     ReasonCode.KILL_SWITCH: "kill switch is engaged ({value}); all intents are rejected",
+    ReasonCode.EXECUTION_THROTTLE: ("script {script} is disabled by the execution throttle: {value} reached "
+                                    "max_fills {limit}; a person must re-enable it"),
     ReasonCode.UNKNOWN_INSTRUMENT: "instrument {value} is not in the instrument registry",
+    ReasonCode.RESTRICTED: "{value} is not permitted ({limit})",
     ReasonCode.NO_LIMITS: "instrument {value} has no risk limits configured",
     ReasonCode.INVALID_INTENT: "invalid intent: {value} (expected {limit})",
+    ReasonCode.DUPLICATE: "duplicate intent of script {script}: {value} (allowed: {limit})",
     ReasonCode.MAX_ORDER_QTY: "order quantity {value} exceeds max_order_qty {limit}",
     ReasonCode.REGIME: "script {script} may not increase risk in {value} (allowed regimes: {limit})",
     ReasonCode.NO_REFERENCE_PRICE: "no usable reference price: {value} (required {limit})",
     ReasonCode.PRICE_COLLAR: "limit price is {value} bps from the reference mid, beyond price_collar_bps {limit}",
     ReasonCode.MAX_ORDER_VALUE: "order notional {value} USD exceeds max_order_notional_usd {limit}",
     ReasonCode.MAX_POSITION: "worst-case position {value} would exceed max_position_qty {limit}",
+    ReasonCode.MAX_MESSAGES: "{value} would exceed max_messages {limit}",
 }

@@ -23,6 +23,7 @@ from arbkit.risk.kill_switch import KillSwitch
 from arbkit.risk.reasons import ReasonCode
 from arbkit.risk.regime_policy import RegimePolicy
 from arbkit.risk.regime_state import RegimeBoard
+from arbkit.risk.rules_flow import DuplicateRule, ExecutionThrottleRule, MaxMessagesRule, RestrictedRule
 
 _BPS = Decimal(10_000)
 _PRECISION = 60  # digits for collar arithmetic, so even absurd prices compare exactly
@@ -294,12 +295,29 @@ def _regime_text(regimes: list[tuple[str, str | None]]) -> str:
     return ", ".join(parts)
 
 
-def default_rules(kill_switch: KillSwitch, board: RegimeBoard,
-                  policies: Mapping[str, RegimePolicy]) -> tuple[RiskRule, ...]:
-    """Every rule, in the order the gate runs them (kill switch first, regime before the price checks)."""
+class FlowRules:
+    """The stateful order-flow rules of one gate (see :mod:`arbkit.risk.rules_flow`)."""
+
+    __slots__ = ("duplicate", "messages", "restricted", "throttle")
+
+    def __init__(self, restricted: RestrictedRule, duplicate: DuplicateRule, messages: MaxMessagesRule,
+                 throttle: ExecutionThrottleRule) -> None:
+        self.restricted = restricted
+        self.duplicate = duplicate
+        self.messages = messages
+        self.throttle = throttle
+
+
+def default_rules(kill_switch: KillSwitch, board: RegimeBoard, policies: Mapping[str, RegimePolicy],
+                  flow: FlowRules) -> tuple[RiskRule, ...]:
+    """Every rule, in the order the gate runs them: kill switch first, then the execution throttle, the
+    instrument and intent checks, regime before the price checks, and last the duplicate check and the
+    message limit, which judge only an order that would otherwise be sent."""
     return (
         KillSwitchRule(kill_switch),
+        flow.throttle,
         KnownInstrumentRule(),
+        flow.restricted,
         LimitsConfiguredRule(),
         ValidIntentRule(),
         MaxOrderQtyRule(),
@@ -308,4 +326,6 @@ def default_rules(kill_switch: KillSwitch, board: RegimeBoard,
         PriceCollarRule(),
         MaxOrderValueRule(),
         MaxPositionRule(),
+        flow.duplicate,
+        flow.messages,
     )

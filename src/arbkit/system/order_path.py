@@ -35,6 +35,9 @@ class OrderPath:
         oms: order state (journals orders and fills).
         venue: where approved orders go.
         portfolio: receives fills.
+
+    The gate hears of every fill (:meth:`RiskGate.on_fill`, execution throttle) and every cancel sent
+    (:meth:`RiskGate.on_cancel_sent`, message limits) here, whatever the mode.
     """
 
     def __init__(self, gate: RiskGate, oms: OrderManager, venue: Venue, portfolio: Portfolio) -> None:
@@ -58,6 +61,15 @@ class OrderPath:
         self.venue.submit(order)
         return decision
 
+    def cancel(self, client_order_id: str) -> None:
+        """Send a cancel for an open order; the gate counts it as a message of the order's script and venue.
+
+        Cancels reduce risk, so the gate counts them but never refuses them.
+        """
+        order = self.oms.get(client_order_id)
+        self.gate.on_cancel_sent(order.script_id, order.instrument_id)
+        self.venue.cancel(client_order_id)
+
     def open_orders(self, script_id: str, instrument_id: str | None = None) -> list[Order]:
         """Open and in-flight orders of one script (optionally one instrument)."""
         return [o for o in self.oms.open_orders(instrument_id) if o.script_id == script_id]
@@ -66,8 +78,10 @@ class OrderPath:
         """Apply venue events to the OMS and the portfolio, in order."""
         for event in events:
             if isinstance(event, OrderFilled):
-                self.oms.on_fill(event.fill)
+                if not self.oms.apply_fill(event.fill):
+                    continue  # a repeated fill: the OMS ignored and counted it
                 self.portfolio.apply_fill(event.fill)
+                self.gate.on_fill(event.fill)
                 self.fills.append(event.fill)
             elif isinstance(event, OrderAccepted):
                 self.oms.on_accepted(event.client_order_id, event.ts_ns)
