@@ -22,6 +22,7 @@ import msgspec
 from arbkit.core.errors import ConfigError
 from arbkit.core.toml_file import read_toml
 from arbkit.risk.flow_config import DuplicatesConfig, MessagesConfig, RestrictionsConfig, ThrottleConfig, flow_section
+from arbkit.risk.portfolio_config import PortfolioLimits, portfolio_section
 
 _DECIMAL_FIELDS = ("max_order_qty", "max_order_notional_usd", "max_position_qty", "price_collar_bps")
 
@@ -70,6 +71,7 @@ class RiskConfig(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_field
         duplicates: the duplicate-intent window.
         messages: message limits per script and per venue.
         throttle: fills per script that disable it until a person re-enables it.
+        portfolio: account-level limits (:mod:`arbkit.risk.portfolio_config`); every one off while absent.
     """
 
     instruments: dict[str, InstrumentLimits] = msgspec.field(default_factory=dict)
@@ -78,6 +80,7 @@ class RiskConfig(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_field
     duplicates: DuplicatesConfig = msgspec.field(default_factory=DuplicatesConfig)
     messages: MessagesConfig = msgspec.field(default_factory=MessagesConfig)
     throttle: ThrottleConfig = msgspec.field(default_factory=ThrottleConfig)
+    portfolio: PortfolioLimits = msgspec.field(default_factory=PortfolioLimits)
 
     @classmethod
     def from_toml_dict(cls, data: Mapping[str, Any]) -> RiskConfig:
@@ -98,12 +101,14 @@ class RiskConfig(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_field
             instruments[instrument_id] = limits_from_dict(table, where=f"instruments.{instrument_id!r}")
         flows = {name: flow_section(data[name], kind, where=name) for name, kind in _FLOW_SECTIONS.items()
                  if name in data}
+        if "portfolio" in data:
+            flows["portfolio"] = portfolio_section(data["portfolio"], where="portfolio")
         return cls(instruments=instruments, kill_switch_engaged=kill, **flows)
 
 
 _FLOW_SECTIONS: dict[str, type] = {"restrictions": RestrictionsConfig, "duplicates": DuplicatesConfig,
                                    "messages": MessagesConfig, "throttle": ThrottleConfig}
-_FIELDS = ("instruments", "kill_switch_engaged", *_FLOW_SECTIONS)
+_FIELDS = ("instruments", "kill_switch_engaged", *_FLOW_SECTIONS, "portfolio")
 
 
 def limits_from_dict(table: Any, where: str = "limits") -> InstrumentLimits:

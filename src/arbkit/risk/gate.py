@@ -2,7 +2,10 @@
 
 :meth:`RiskGate.evaluate` journals the intent, runs the rules of :func:`arbkit.risk.rules.default_rules`
 in order (kill switch first), stops at the first failure, journals the decision and returns it. There
-is no flag, argument or mode that skips a rule.
+is no flag, argument or mode that skips a rule; the only exception is a one-intent override
+(:meth:`RiskGate.grant_override`: named approver, named rules, expiring, consumed, journaled), which never
+passes the kill switch nor a HALTED trading state. Trading states (ACTIVE / REDUCING / HALTED per script
+and for the account) change only through :meth:`RiskGate.set_trading_state`, journaled.
 
 The order path tells the gate what else it sends and receives, so the flow controls see every message:
 :meth:`RiskGate.on_cancel_sent` for each cancel and :meth:`RiskGate.on_fill` for each fill.
@@ -24,11 +27,14 @@ from arbkit.risk.config import InstrumentLimits, RiskConfig, limits_from_dict
 from arbkit.risk.context import RuleContext
 from arbkit.risk.errors import RiskError
 from arbkit.risk.kill_switch import KillSwitch
+from arbkit.risk.overrides import Override, OverrideBook
 from arbkit.risk.reasons import ReasonCode
 from arbkit.risk.regime_policy import RegimePolicy
 from arbkit.risk.regime_state import RegimeBoard
 from arbkit.risk.rules import FlowRules, RiskRule, default_rules
 from arbkit.risk.rules_flow import DuplicateRule, ExecutionThrottleRule, MaxMessagesRule, RestrictedRule
+from arbkit.risk.rules_portfolio import CovarianceSource, ReturnSource, portfolio_rules
+from arbkit.risk.trading_state import TradingState, TradingStateRule, TradingStates, check_scope, check_state
 from arbkit.risk.views import ExposureView, MarketView
 
 GATE_ACTOR = "risk_gate"
@@ -50,10 +56,14 @@ class RiskGate:
         journal: receives every intent, decision, kill-switch and limit change.
         regimes: the regime board the ``regime`` rule reads (current regime per scope); a new empty board
             if None, so a regime-gated script without monitors can only reduce.
+        covariance, returns: the return covariance and history the ``correlation_bound`` and ``var_limit``
+            rules read (:mod:`arbkit.risk.var`); those rules fail closed while a configured limit has no
+            source or the source is not ready.
     """
 
     def __init__(self, config: RiskConfig, instruments: InstrumentRegistry, market: MarketView,
-                 exposure: ExposureView, clock: Clock, journal: Journal, regimes: RegimeBoard | None = None) -> None:
+                 exposure: ExposureView, clock: Clock, journal: Journal, regimes: RegimeBoard | None = None,
+                 covariance: CovarianceSource | None = None, returns: ReturnSource | None = None) -> None:
         for instrument_id in config.instruments:
             self._check_instrument(instrument_id, instruments)
         for where, ids in (("restrictions.restricted_instruments", config.restrictions.restricted_instruments),
@@ -74,8 +84,12 @@ class RiskGate:
         self._regime_policies: dict[str, RegimePolicy] = {}
         self._flow = FlowRules(RestrictedRule(config.restrictions), DuplicateRule(config.duplicates),
                                MaxMessagesRule(config.messages), ExecutionThrottleRule(config.throttle))
+        self._trading = TradingStates()
+        self._overrides = OverrideBook(journal, clock)
         self._rules: tuple[RiskRule, ...] = default_rules(self._kill_switch, self._regimes, self._regime_policies,
-                                                          self._flow)
+                                                          self._flow, trading_state=TradingStateRule(self._trading),
+                                                          portfolio=portfolio_rules(config.portfolio, instruments,
+                                                                                    covariance, returns))
         self._rejections: Counter[str] = Counter()
         self._approvals = 0
         journal.append(kinds.CONFIG, ts_ns=clock.now_ns(), actor=GATE_ACTOR,
@@ -86,6 +100,30 @@ class RiskGate:
     def kill_switch(self) -> KillSwitch:
         """The gate's kill switch: ``gate.kill_switch.engage(actor, reason)``."""
         return self._kill_switch
+
+    def trading_states(self) -> dict[str, str]:
+        """Every scope whose trading state is not ACTIVE, with its state (``{"account": "HALTED"}``)."""
+        return self._trading.as_dict()
+
+    def trading_state(self, scope: str) -> TradingState:
+        """The trading state of ``scope`` (``"account"`` or ``"script:<id>"``); ACTIVE if never set."""
+        return self._trading.get(scope)
+
+    def effective_trading_state(self, script_id: str) -> TradingState:
+        """The state governing ``script_id``'s intents: the more restrictive of its own and the account's."""
+        return self._trading.effective(script_id)
+
+    def pending_overrides(self) -> dict[str, Override]:
+        """Granted overrides neither used nor expired, by intent id."""
+        return self._overrides.pending
+
+    def clock_ns(self) -> int:
+        """The gate clock's time now (int ns)."""
+        return self._clock.now_ns()
+
+    def instrument_venue(self, instrument_id: str) -> str:
+        """The venue of a registered instrument (raises naming known ids if unknown)."""
+        return self._instruments.get(instrument_id).venue
 
     @property
     def regimes(self) -> RegimeBoard:
@@ -101,7 +139,8 @@ class RiskGate:
         """The limits in force now, as a new frozen config."""
         return RiskConfig(instruments=dict(self._limits), kill_switch_engaged=self._kill_switch.engaged,
                           restrictions=self._flow_config.restrictions, duplicates=self._flow_config.duplicates,
-                          messages=self._flow_config.messages, throttle=self._flow_config.throttle)
+                          messages=self._flow_config.messages, throttle=self._flow_config.throttle,
+                          portfolio=self._flow_config.portfolio)
 
     @property
     def rule_names(self) -> tuple[str, ...]:
@@ -139,8 +178,15 @@ class RiskGate:
                           limits=self._limits, market=self._market, exposure=self._exposure)
         checks: list[RiskCheck] = []
         failed: tuple[ReasonCode, RiskCheck] | None = None
+        self._overrides.expire(now_ns)
+        override = self._overrides.take(intent.intent_id, intent.script_id)
+        overridden: list[str] = []
         for rule in self._rules:
             check = rule.check(intent, ctx)
+            if not check.passed and override is not None and self._may_override(rule.name, override):
+                check = RiskCheck(rule=check.rule, passed=True, limit=check.limit,
+                                  value=f"{check.value} (overridden by {override.approver}: {override.reason})")
+                overridden.append(rule.name)
             checks.append(check)
             if not check.passed:
                 failed = (rule.reason, check)
@@ -156,6 +202,8 @@ class RiskGate:
             checks=tuple(checks),
         )
         self._journal.append(kinds.RISK_DECISION, ts_ns=now_ns, payload=decision, actor=GATE_ACTOR)
+        if override is not None:
+            self._overrides.record_use(override, overridden, decision.approved)
         if failed is None:
             self._approvals += 1
             self._flow.duplicate.record(intent, now_ns)
@@ -164,6 +212,13 @@ class RiskGate:
         else:
             self._rejections[failed[0].value] += 1
         return decision
+
+    def _may_override(self, rule_name: str, override: Override) -> bool:
+        """An override never passes the kill switch, nor the trading state while it is HALTED."""
+        if rule_name not in override.rules or rule_name == "kill_switch":
+            return False
+        return not (rule_name == "trading_state"
+                    and self._trading.effective(override.script_id) is TradingState.HALTED)
 
     # -- what the order path reports ------------------------------------------------------
     def on_cancel_sent(self, script_id: str, instrument_id: str) -> None:
@@ -194,6 +249,27 @@ class RiskGate:
                              payload={"action": "set_limits", "instrument_id": instrument_id, "old": old,
                                       "new": limits, "actor": actor, "reason": reason})
         self._limits[instrument_id] = limits
+
+    def set_trading_state(self, scope: str, state: TradingState | str, actor: str, reason: str) -> None:
+        """Set ``scope`` (``"account"`` or ``"script:<id>"``) to ACTIVE, REDUCING or HALTED; journaled (kind
+        ``"config"``, action ``set_trading_state``) with old and new state, who and why."""
+        _require_text("set_trading_state", actor, reason)
+        scope, state = check_scope(scope), check_state(state)
+        old = self._trading.get(scope)
+        self._journal.append(kinds.CONFIG, ts_ns=self._clock.now_ns(), actor=actor,
+                             payload={"action": "set_trading_state", "scope": scope, "old": old.value,
+                                      "new": state.value, "actor": actor, "reason": reason})
+        self._trading.set(scope, state)
+
+    def grant_override(self, *, intent_id: str, script_id: str, rules: tuple[str, ...] | list[str], approver: str,
+                       reason: str, expires_ns: int) -> Override:
+        """Let one intent of ``script_id`` past the named rules once, until ``expires_ns`` (gate clock, int ns).
+
+        Never past ``kill_switch`` (refused here) nor ``trading_state`` while HALTED (ignored at use).
+        ``approver`` must be non-empty and differ from ``script_id``. Journaled when granted, used and expired.
+        """
+        return self._overrides.grant(intent_id=intent_id, script_id=script_id, rules=rules, approver=approver,
+                                     reason=reason, expires_ns=expires_ns, known_rules=self.rule_names)
 
     def set_regime_policy(self, script_id: str, policy: RegimePolicy | None, actor: str, reason: str) -> None:
         """Gate ``script_id`` by ``policy`` (None: stop gating it); journaled (kind ``"config"``) with who and why.

@@ -23,6 +23,7 @@ class ReasonCode(str, Enum):
     EXECUTION_THROTTLE = "EXECUTION_THROTTLE"
     UNKNOWN_INSTRUMENT = "UNKNOWN_INSTRUMENT"
     RESTRICTED = "RESTRICTED"
+    TRADING_STATE = "TRADING_STATE"
     NO_LIMITS = "NO_LIMITS"
     INVALID_INTENT = "INVALID_INTENT"
     MAX_ORDER_QTY = "MAX_ORDER_QTY"
@@ -31,6 +32,11 @@ class ReasonCode(str, Enum):
     PRICE_COLLAR = "PRICE_COLLAR"
     MAX_ORDER_VALUE = "MAX_ORDER_VALUE"
     MAX_POSITION = "MAX_POSITION"
+    EXPOSURE_LIMIT = "EXPOSURE_LIMIT"
+    LEVERAGE = "LEVERAGE"
+    SECTOR_EXPOSURE = "SECTOR_EXPOSURE"
+    CORRELATION_BOUND = "CORRELATION_BOUND"
+    VAR_LIMIT = "VAR_LIMIT"
     DUPLICATE = "DUPLICATE"
     MAX_MESSAGES = "MAX_MESSAGES"
 
@@ -40,11 +46,12 @@ class ReasonCode(str, Enum):
 
 
 _TEMPLATES: dict[ReasonCode, str] = {
-    ReasonCode.KILL_SWITCH: "kill switch is engaged ({value}); all intents are rejected",
+    ReasonCode.KILL_SWITCH: "kill switch is engaged ({value}); all new intents in its scope are rejected",
     ReasonCode.EXECUTION_THROTTLE: ("script {script} is disabled by the execution throttle: {value} reached "
                                     "max_fills {limit}; a person must re-enable it"),
     ReasonCode.UNKNOWN_INSTRUMENT: "instrument {value} is not in the instrument registry",
     ReasonCode.RESTRICTED: "{value} is not permitted ({limit})",
+    ReasonCode.TRADING_STATE: "script {script} may not trade now: {value} (allowed: {limit})",
     ReasonCode.NO_LIMITS: "instrument {value} has no risk limits configured",
     ReasonCode.INVALID_INTENT: "invalid intent: {value} (expected {limit})",
     ReasonCode.DUPLICATE: "duplicate intent of script {script}: {value} (allowed: {limit})",
@@ -54,5 +61,10 @@ _TEMPLATES: dict[ReasonCode, str] = {
     ReasonCode.PRICE_COLLAR: "limit price is {value} bps from the reference mid, beyond price_collar_bps {limit}",
     ReasonCode.MAX_ORDER_VALUE: "order notional {value} USD exceeds max_order_notional_usd {limit}",
     ReasonCode.MAX_POSITION: "worst-case position {value} would exceed max_position_qty {limit}",
+    ReasonCode.EXPOSURE_LIMIT: "{value} would exceed the gross notional limit {limit} USD",
+    ReasonCode.LEVERAGE: "account leverage {value} would exceed max_leverage {limit}",
+    ReasonCode.SECTOR_EXPOSURE: "{value} would exceed max_sector_gross_notional_usd {limit} USD",
+    ReasonCode.CORRELATION_BOUND: "order too correlated with a concentrated book: {value} (bound: {limit})",
+    ReasonCode.VAR_LIMIT: "{value} would exceed the VaR limit {limit} USD",
     ReasonCode.MAX_MESSAGES: "{value} would exceed max_messages {limit}",
 }

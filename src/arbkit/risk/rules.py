@@ -49,7 +49,7 @@ def _not_ready(name: str, what: str) -> RiskCheck:
 
 
 class KillSwitchRule:
-    """Rejects everything while the kill switch is engaged."""
+    """Rejects every intent an engaged kill-switch scope covers (all, or a script, venue or instrument)."""
 
     name = "kill_switch"
     reason = ReasonCode.KILL_SWITCH
@@ -58,9 +58,12 @@ class KillSwitchRule:
         self._kill_switch = kill_switch
 
     def check(self, intent: OrderIntent, ctx: RuleContext) -> RiskCheck:
-        if self._kill_switch.engaged:
-            actor, why = self._kill_switch.last_change
-            return RiskCheck(rule=self.name, passed=False, value=f"engaged by {actor}: {why}", limit="released")
+        venue = ctx.instrument.venue if ctx.instrument is not None else None
+        blocked = self._kill_switch.blocking(str(intent.script_id), venue, str(intent.instrument_id))
+        if blocked is not None:
+            scope, actor, why = blocked
+            where = "" if scope == "all" else f"{scope} "
+            return RiskCheck(rule=self.name, passed=False, value=f"{where}engaged by {actor}: {why}", limit="released")
         return RiskCheck(rule=self.name, passed=True, value="released", limit="released")
 
 
@@ -273,14 +276,28 @@ class RegimeRule:
             return RiskCheck(rule=self.name, passed=False, limit=allowed,
                              value=f"{_regime_text(outside)}; invalid exposure: position {position!r}, "
                                    f"working {working!r}")
-        sign = int(intent.side)
-        before = position + sign * working
-        after = before + sign * intent.qty_lots
-        reducing = 0 <= after < before or before < after <= 0
+        before, after = worst_case_move(intent.side, intent.qty_lots, position, working)
+        reducing = is_reducing(before, after)
         move = f"worst-case position {_size(instrument, before)} -> {_size(instrument, after)}"
         verdict = "reduces" if reducing else "increases"
         return RiskCheck(rule=self.name, passed=reducing, value=f"{_regime_text(outside)} ({verdict} {move})",
                          limit=allowed)
+
+
+def worst_case_move(side: Side, qty_lots: int, position_lots: int, working_lots: int) -> tuple[int, int]:
+    """Worst-case position ``(before, after)`` in lots of an order of ``qty_lots`` on ``side``.
+
+    ``before = position + sign × same-side working lots``, ``after = before + sign × qty_lots``
+    (the computation of :class:`MaxPositionRule` and :class:`RegimeRule`).
+    """
+    sign = int(side)
+    before = position_lots + sign * working_lots
+    return before, before + sign * qty_lots
+
+
+def is_reducing(before_lots: int, after_lots: int) -> bool:
+    """True when the worst-case position only moves towards zero without crossing it (a flip increases risk)."""
+    return 0 <= after_lots < before_lots or before_lots < after_lots <= 0
 
 
 def _size(instrument: Instrument, lots: int) -> str:
@@ -309,15 +326,19 @@ class FlowRules:
 
 
 def default_rules(kill_switch: KillSwitch, board: RegimeBoard, policies: Mapping[str, RegimePolicy],
-                  flow: FlowRules) -> tuple[RiskRule, ...]:
+                  flow: FlowRules, *, trading_state: RiskRule,
+                  portfolio: tuple[RiskRule, ...] = ()) -> tuple[RiskRule, ...]:
     """Every rule, in the order the gate runs them: kill switch first, then the execution throttle, the
-    instrument and intent checks, regime before the price checks, and last the duplicate check and the
-    message limit, which judge only an order that would otherwise be sent."""
+    instrument checks, the trading state (ACTIVE / REDUCING / HALTED), the intent checks, regime before
+    the price checks, and last the duplicate check and the message limit, which judge only an order that
+    would otherwise be sent. The account-level rules ``portfolio`` (built by
+    :func:`arbkit.risk.rules_portfolio.portfolio_rules`) run right after ``max_position``, when given."""
     return (
         KillSwitchRule(kill_switch),
         flow.throttle,
         KnownInstrumentRule(),
         flow.restricted,
+        trading_state,
         LimitsConfiguredRule(),
         ValidIntentRule(),
         MaxOrderQtyRule(),
@@ -326,6 +347,7 @@ def default_rules(kill_switch: KillSwitch, board: RegimeBoard, policies: Mapping
         PriceCollarRule(),
         MaxOrderValueRule(),
         MaxPositionRule(),
+        *portfolio,
         flow.duplicate,
         flow.messages,
     )

@@ -12,7 +12,9 @@ from arbkit.core.messages import Fill, Order, OrderIntent, RiskDecision
 from arbkit.oms.order_manager import OrderManager
 from arbkit.portfolio.portfolio import Portfolio
 from arbkit.risk.gate import RiskGate
+from arbkit.risk.kill_switch import ALL_SCOPE, scope_covers
 from arbkit.sim.events import CancelRejected, OrderAccepted, OrderCanceled, OrderFilled, OrderRejected, VenueEvent
+from arbkit.system.kill_report import KillReport
 
 
 class Venue(Protocol):
@@ -49,6 +51,7 @@ class OrderPath:
         self.fills: list[Fill] = []
         self.venue_rejections: list[OrderRejected] = []
         self.intents = 0
+        self.kill_reports: list[KillReport] = []
 
     def submit(self, intent: OrderIntent) -> RiskDecision:
         """Evaluate ``intent``; if approved create the order and send it. Returns the decision."""
@@ -70,6 +73,29 @@ class OrderPath:
         self.gate.on_cancel_sent(order.script_id, order.instrument_id)
         self.venue.cancel(client_order_id)
 
+    def kill(self, actor: str, reason: str, scope: str = ALL_SCOPE) -> KillReport:
+        """Engage the gate's kill switch for ``scope`` and cancel every open order in it.
+
+        ``scope`` is ``"all"``, ``"script:<id>"``, ``"venue:<venue>"`` or ``"instrument:<id>"``. New intents
+        in scope are refused (``KILL_SWITCH``) from now on; cancels go out through :meth:`cancel`. The
+        returned report (also kept in :attr:`kill_reports`) counts requested and confirmed cancels per
+        venue and is updated by :meth:`on_venue_events`.
+        """
+        self.gate.kill_switch.engage(actor, reason, scope)
+        report = KillReport(scope, actor, reason, self.gate.clock_ns())
+        for order in self.oms.open_orders():
+            venue = self.gate.instrument_venue(order.instrument_id)
+            if scope_covers(scope, order.script_id, venue, order.instrument_id):
+                report.add(order.client_order_id, venue)
+                self.cancel(order.client_order_id)
+        self.kill_reports.append(report)
+        return report
+
+    def _resolve_kills(self, client_order_id: str, canceled: bool) -> None:
+        for report in self.kill_reports:
+            if not report.complete:
+                report.resolve(client_order_id, canceled)
+
     def open_orders(self, script_id: str, instrument_id: str | None = None) -> list[Order]:
         """Open and in-flight orders of one script (optionally one instrument)."""
         return [o for o in self.oms.open_orders(instrument_id) if o.script_id == script_id]
@@ -83,13 +109,17 @@ class OrderPath:
                 self.portfolio.apply_fill(event.fill)
                 self.gate.on_fill(event.fill)
                 self.fills.append(event.fill)
+                if not self.oms.get(event.fill.client_order_id).status.is_open:
+                    self._resolve_kills(event.fill.client_order_id, canceled=False)
             elif isinstance(event, OrderAccepted):
                 self.oms.on_accepted(event.client_order_id, event.ts_ns)
             elif isinstance(event, OrderCanceled):
                 self.oms.on_canceled(event.client_order_id, event.ts_ns)
+                self._resolve_kills(event.client_order_id, canceled=True)
             elif isinstance(event, OrderRejected):
                 self.oms.on_rejected(event.client_order_id, event.ts_ns, f"{event.reason.value}: {event.detail}")
                 self.venue_rejections.append(event)
+                self._resolve_kills(event.client_order_id, canceled=False)
             elif isinstance(event, CancelRejected):
                 continue  # the order already closed; its final state came with its own event
             else:

@@ -57,3 +57,18 @@ class PortfolioExposure:
     def open_order_lots(self, instrument_id: str, side: Side) -> int:
         """Lots of open and in-flight orders on ``side``."""
         return self._oms.open_order_lots(instrument_id, side)
+
+    # -- what the account-level rules read (arbkit.risk.rules_portfolio.BookExposure) ------------
+    def instrument_ids(self) -> list[str]:
+        """Instruments with a fill or an open (or in-flight) order, sorted."""
+        return sorted(set(self._portfolio.instrument_ids()) | {o.instrument_id for o in self._oms.open_orders()})
+
+    def script_position_lots(self, script_id: str, instrument_id: str) -> int:
+        """Signed lots filled by ``script_id`` on ``instrument_id`` (its unique fills in the OMS)."""
+        return sum(int(f.side) * f.qty_lots for f in self._oms.fills()
+                   if f.script_id == script_id and f.instrument_id == instrument_id)
+
+    def script_open_order_lots(self, script_id: str, instrument_id: str, side: Side) -> int:
+        """Lots of ``script_id``'s open and in-flight orders on ``side`` of ``instrument_id``."""
+        return sum(o.open_lots for o in self._oms.open_orders(instrument_id)
+                   if o.script_id == script_id and o.side is side)

@@ -1,0 +1,142 @@
+"""Trading states per script and for the account: ACTIVE, REDUCING, HALTED.
+
+- ``ACTIVE``: intents go on to the other rules.
+- ``REDUCING``: only an intent that moves the worst-case position towards zero without crossing it
+  passes (the test of :func:`arbkit.risk.rules.is_reducing`, as the ``regime`` rule applies it).
+- ``HALTED``: no new intent passes. Cancels are never refused by the gate, so they still go out.
+
+A script's effective state is the more restrictive of its own state and the account's. A scope is
+``"account"`` or ``"script:<script id>"``; a scope never set is ``ACTIVE``. States change only through
+:meth:`arbkit.risk.gate.RiskGate.set_trading_state`, which journals who, why, old and new.
+
+>>> states = TradingStates()
+>>> previous = states.set("script:basis", TradingState.REDUCING)
+>>> states.effective("basis").value, states.effective("other").value
+('REDUCING', 'ACTIVE')
+"""
+
+from __future__ import annotations
+
+from enum import Enum
+
+from arbkit.core.enums import Side
+from arbkit.core.messages import OrderIntent, RiskCheck
+from arbkit.risk.context import RuleContext
+from arbkit.risk.errors import RiskError
+from arbkit.risk.reasons import ReasonCode
+from arbkit.risk.rules import is_reducing, worst_case_move
+
+ACCOUNT_SCOPE = "account"
+"""The scope of the whole account (every script)."""
+
+SCRIPT_PREFIX = "script:"
+"""Prefix of a script scope: ``"script:basis"``."""
+
+
+class TradingState(str, Enum):
+    """What new intents may do, from least to most restrictive."""
+
+    ACTIVE = "ACTIVE"
+    REDUCING = "REDUCING"
+    HALTED = "HALTED"
+
+
+_RANK = {TradingState.ACTIVE: 0, TradingState.REDUCING: 1, TradingState.HALTED: 2}
+
+
+def script_scope(script_id: str) -> str:
+    """The scope string of one script (``script_scope("basis") == "script:basis"``)."""
+    return f"{SCRIPT_PREFIX}{script_id}"
+
+
+def check_scope(scope: object) -> str:
+    """Return ``scope`` if it is ``"account"`` or ``"script:<non-empty id>"``; else :class:`RiskError`."""
+    if scope == ACCOUNT_SCOPE or (isinstance(scope, str) and scope.startswith(SCRIPT_PREFIX)
+                                  and len(scope) > len(SCRIPT_PREFIX)):
+        return scope  # type: ignore[return-value]
+    raise RiskError(f"trading state scope {scope!r} is not valid; allowed: {ACCOUNT_SCOPE!r} or "
+                    f"'{SCRIPT_PREFIX}<script id>'")
+
+
+def check_state(state: object) -> TradingState:
+    """``state`` as a :class:`TradingState` (the enum or its value); else :class:`RiskError` naming the allowed ones."""
+    try:
+        return TradingState(state)
+    except ValueError:
+        raise RiskError(f"trading state {state!r} is not valid; allowed: "
+                        f"{', '.join(s.value for s in TradingState)}") from None
+
+
+class TradingStates:
+    """Current trading state per scope (mutated only by the gate, which journals each change)."""
+
+    def __init__(self) -> None:
+        self._states: dict[str, TradingState] = {}
+
+    def get(self, scope: str) -> TradingState:
+        """State of ``scope`` (``ACTIVE`` if never set)."""
+        return self._states.get(check_scope(scope), TradingState.ACTIVE)
+
+    def set(self, scope: str, state: TradingState) -> TradingState:
+        """Set ``scope`` to ``state``; returns the previous state. The gate journals the change."""
+        scope, state = check_scope(scope), check_state(state)
+        old = self._states.get(scope, TradingState.ACTIVE)
+        if state is TradingState.ACTIVE:
+            self._states.pop(scope, None)
+        else:
+            self._states[scope] = state
+        return old
+
+    def effective(self, script_id: str) -> TradingState:
+        """The more restrictive of the account's state and ``script_id``'s."""
+        own = self._states.get(script_scope(script_id), TradingState.ACTIVE)
+        account = self._states.get(ACCOUNT_SCOPE, TradingState.ACTIVE)
+        return own if _RANK[own] >= _RANK[account] else account
+
+    def governing(self, script_id: str) -> tuple[str, TradingState]:
+        """``(scope, state)`` that sets ``script_id``'s effective state (the account on a tie)."""
+        own = self._states.get(script_scope(script_id), TradingState.ACTIVE)
+        account = self._states.get(ACCOUNT_SCOPE, TradingState.ACTIVE)
+        if _RANK[own] > _RANK[account]:
+            return script_scope(script_id), own
+        return ACCOUNT_SCOPE, account
+
+    def as_dict(self) -> dict[str, str]:
+        """Every scope not ``ACTIVE``, with its state value (``{"script:basis": "REDUCING"}``)."""
+        return {scope: state.value for scope, state in sorted(self._states.items())}
+
+
+class TradingStateRule:
+    """Rejects every intent in ``HALTED`` and every non-reducing intent in ``REDUCING`` (reason ``TRADING_STATE``)."""
+
+    name = "trading_state"
+    reason = ReasonCode.TRADING_STATE
+
+    def __init__(self, states: TradingStates) -> None:
+        self._states = states
+
+    def check(self, intent: OrderIntent, ctx: RuleContext) -> RiskCheck:
+        script_id = intent.script_id if isinstance(intent.script_id, str) else ""
+        scope, state = self._states.governing(script_id)
+        if state is TradingState.ACTIVE:
+            return RiskCheck(rule=self.name, passed=True, value="ACTIVE", limit="ACTIVE or a reducing intent")
+        if state is TradingState.HALTED:
+            return RiskCheck(rule=self.name, passed=False, value=f"{scope} is HALTED",
+                             limit="ACTIVE (REDUCING for reducing intents)")
+        limit = "a reducing intent (worst-case position towards zero, not crossing it)"
+        instrument = ctx.instrument
+        qty = intent.qty_lots
+        if instrument is None or not isinstance(intent.side, Side) or isinstance(qty, bool) or not isinstance(qty, int):
+            return RiskCheck(rule=self.name, passed=False, limit=limit,
+                             value=f"{scope} is REDUCING; no instrument, side or quantity to judge")
+        position = ctx.exposure.position_lots(instrument.id)
+        working = ctx.exposure.open_order_lots(instrument.id, intent.side)
+        if not all(isinstance(v, int) and not isinstance(v, bool) for v in (position, working)) or working < 0:
+            return RiskCheck(rule=self.name, passed=False, limit=limit,
+                             value=f"{scope} is REDUCING; invalid exposure: position {position!r}, working {working!r}")
+        before, after = worst_case_move(intent.side, qty, position, working)
+        reducing = is_reducing(before, after)
+        verdict = "reduces" if reducing else "increases"
+        return RiskCheck(rule=self.name, passed=reducing, limit=limit,
+                         value=f"{scope} is REDUCING; intent {verdict} worst-case position "
+                               f"{instrument.lots_to_size(before)} -> {instrument.lots_to_size(after)}")
