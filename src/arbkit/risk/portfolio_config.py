@@ -24,7 +24,7 @@ from typing import Any
 import msgspec
 
 from arbkit.core.errors import ConfigError
-from arbkit.risk.flow_config import FlowConfigError
+from arbkit.risk.flow_config import FlowConfigError, flow_section
 
 
 def _positive(name: str, value: object) -> None:
@@ -141,13 +141,7 @@ def portfolio_section(table: Any, where: str = "portfolio") -> PortfolioLimits:
     """Build :class:`PortfolioLimits` from a TOML table; raises :class:`ConfigError` naming ``where`` and the field."""
     if not isinstance(table, Mapping):
         raise ConfigError(f"{where} must be a table, got {type(table).__name__} {table!r}")
-    try:
-        return msgspec.convert(_exact(table), PortfolioLimits)
-    except msgspec.ValidationError as exc:
-        message = str(exc).replace("`$.", f"`{where}.").replace("`$`", f"`{where}`")
-        raise ConfigError(f"{where}: {message}") from exc
-    except ConfigError as exc:
-        raise ConfigError(f"{where}: {exc}") from exc
+    return flow_section(_exact(table), PortfolioLimits, where)
 
 
 def _exact(value: Any) -> Any:
