@@ -53,7 +53,9 @@ def regression_metrics(y_true: np.ndarray, y_pred: np.ndarray) -> dict[str, floa
 
     y = np.asarray(y_true, dtype=np.float64)
     yhat = np.asarray(y_pred, dtype=np.float64)
-    ss_tot = float(np.sum((y - y.mean()) ** 2)) if len(y) else 0.0
+    # a constant y is tested exactly: the mean of equal floats can miss them by an ulp, leaving a tiny
+    # positive total sum of squares that would turn R² into a huge negative number instead of NaN
+    ss_tot = float(np.sum((y - y.mean()) ** 2)) if len(y) and np.ptp(y) > 0 else 0.0
     return {
         "n": float(len(y)),
         "r2": 1.0 - float(np.sum((y - yhat) ** 2)) / ss_tot if ss_tot > 0.0 else float("nan"),
@@ -63,7 +65,7 @@ def regression_metrics(y_true: np.ndarray, y_pred: np.ndarray) -> dict[str, floa
 
 
 def _pearson(a: np.ndarray, b: np.ndarray) -> float:
-    if len(a) < 2:
+    if len(a) < 2 or np.ptp(a) == 0 or np.ptp(b) == 0:
         return float("nan")
     da, db = a - a.mean(), b - b.mean()
     denominator = float(np.sqrt(np.sum(da * da) * np.sum(db * db)))

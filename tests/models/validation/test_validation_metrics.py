@@ -30,6 +30,12 @@ def test_r2_ic_and_rank_ic_equal_sklearn_and_scipy(pairs: list[tuple[float, floa
         assert math.isnan(m["r2"]) and math.isnan(m["ic"])
 
 
+def test_constant_targets_whose_mean_misses_them_by_an_ulp_give_nan_not_a_huge_r2() -> None:
+    y = np.full(3, 42.799671506904716)  # found by hypothesis: mean(y) != y[0] in float64
+    m = regression_metrics(y, np.zeros(3))
+    assert math.isnan(m["r2"]) and math.isnan(m["ic"]) and math.isnan(m["rank_ic"])
+
+
 def test_signal_direction_rules() -> None:
     assert signal_direction(np.array([2.0, -0.5, 0.1, -3.0]), "regression", threshold=0.5).tolist() == [1, 0, 0, -1]
     assert signal_direction(np.array([0.5, 0.49, 0.51]), "classification").tolist() == [1, -1, 1]
