@@ -22,12 +22,8 @@ relative difference between the two over the cells READY on both sides (the agre
 from __future__ import annotations
 
 import argparse
-import gc
 import sys
-import time
-from collections.abc import Callable
 from pathlib import Path
-from typing import TypeVar
 
 import numpy as np
 
@@ -43,25 +39,10 @@ from arbkit.features.presets import spot_perp_feature_set
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from features_reference import agreement, max_relative_difference, reference_features  # noqa: E402
 from features_streaming import PERP, SPOT, event_table, recording_files  # noqa: E402
-from replay import Measurement, machine  # noqa: E402
+from replay import Measurement, machine, timed  # noqa: E402
 
 STREAM_ALIASES = {0: "spot", 1: "perp"}
 """Stream index of :func:`features_streaming.event_table` → alias of ``spot_perp_feature_set``."""
-
-T = TypeVar("T")
-
-
-def timed(fn: Callable[[], T], repeat: int) -> tuple[tuple[float, ...], T]:
-    """Run ``fn`` once untimed (warm-up), then ``repeat`` times; (seconds of each timed run, last result)."""
-    result = fn()
-    seconds = []
-    for _ in range(repeat):
-        gc.collect()
-        start = time.perf_counter()
-        result = fn()
-        seconds.append(time.perf_counter() - start)
-    return tuple(seconds), result
-
 
 def arbkit_batch(table: EventTable, feature_set: FeatureSet,
                  engine: FeatureEngine) -> tuple[FeatureInputs, FeatureMatrix]:

@@ -35,6 +35,7 @@ import sys
 import tempfile
 import time
 from collections.abc import Callable
+from typing import TypeVar
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -57,6 +58,9 @@ SHARED_FILE = REPO_ROOT.parent / "shared/data/real/binance_spot_usdm_coinm_2024-
 def default_file() -> Path:
     """The shared copy of the USDⓈ-M BTCUSDT 2024-08-08 recording if present, else the shipped sample (same bytes)."""
     return SHARED_FILE if SHARED_FILE.exists() else sample_path(SAMPLE_USDM_BTC)
+
+
+T = TypeVar("T")
 
 
 class BenchMismatch(RuntimeError):
@@ -84,16 +88,19 @@ class Measurement:
         return self.events_per_s / baseline.events_per_s
 
 
-def _time(fn: Callable[[], object], repeat: int, warmup: bool = True) -> tuple[tuple[float, ...], object]:
+def timed(fn: Callable[[], T], repeat: int, warmup: bool = True) -> tuple[tuple[float, ...], T]:
+    """Run ``fn`` once untimed (unless ``warmup`` is False), then ``repeat`` times after a GC each;
+    (seconds of each timed run, last result)."""
     if warmup:
         fn()
-    seconds, result = [], None
+    seconds: list[float] = []
+    result = None
     for _ in range(repeat):
         gc.collect()
         start = time.perf_counter()
         result = fn()
         seconds.append(time.perf_counter() - start)
-    return tuple(seconds), result
+    return tuple(seconds), result  # type: ignore[return-value]
 
 
 @dataclass
@@ -157,9 +164,9 @@ def check_agreement(inputs: Inputs, arbkit_events: int, best_bid: np.ndarray, na
 
 def measure_replay(inputs: Inputs, repeat: int) -> tuple[Measurement, Measurement, int]:
     """Section 1: compiled replay of the in-memory table vs naive replay of in-memory parsed JSON."""
-    seconds, (events, best_bid) = _time(lambda: arbkit_replay(inputs.table, inputs.trades), repeat)  # type: ignore[misc]
+    seconds, (events, best_bid) = timed(lambda: arbkit_replay(inputs.table, inputs.trades), repeat)  # type: ignore[misc]
     arbkit = Measurement("arbkit replay_book (event table in memory)", events, seconds)
-    seconds, (n_naive, checksum) = _time(lambda: naive_replay(inputs.messages, inputs.futures), repeat)  # type: ignore[misc]
+    seconds, (n_naive, checksum) = timed(lambda: naive_replay(inputs.messages, inputs.futures), repeat)  # type: ignore[misc]
     naive = Measurement("naive_replay (parsed JSON in memory, dict book)", n_naive, seconds)
     final_bid = check_agreement(inputs, events, best_bid, n_naive, checksum)
     return arbkit, naive, final_bid
@@ -184,11 +191,11 @@ def arbkit_fast_end_to_end(path: Path) -> int:
 
 def measure_end_to_end(inputs: Inputs, repeat: int) -> tuple[Measurement, Measurement, Measurement]:
     """Section 2: from the .gz file: compiled ingest, validating reader, naive."""
-    seconds, fast_events = _time(lambda: arbkit_fast_end_to_end(inputs.path), max(repeat, 3))
+    seconds, fast_events = timed(lambda: arbkit_fast_end_to_end(inputs.path), max(repeat, 3))
     fast = Measurement("arbkit .gz → ingest_binance_file (compiled) → replay_book", int(fast_events), seconds)  # type: ignore[arg-type]
-    seconds, events = _time(lambda: arbkit_end_to_end(inputs.path), repeat, warmup=False)
+    seconds, events = timed(lambda: arbkit_end_to_end(inputs.path), repeat, warmup=False)
     arbkit = Measurement("arbkit .gz → BinanceRecording → EventTable → replay_book", int(events), seconds)  # type: ignore[arg-type]
-    seconds, (n_naive, _) = _time(lambda: naive_end_to_end(inputs.path, inputs.futures), repeat, warmup=False)  # type: ignore[misc]
+    seconds, (n_naive, _) = timed(lambda: naive_end_to_end(inputs.path, inputs.futures), repeat, warmup=False)  # type: ignore[misc]
     naive = Measurement("naive_end_to_end (.gz → json → dict book)", n_naive, seconds)
     if not arbkit.events == fast.events == naive.events:
         raise BenchMismatch(f"end to end: arbkit counted {fast.events} (compiled) and {arbkit.events} (validating) "
@@ -206,7 +213,7 @@ def measure_parquet(inputs: Inputs, repeat: int) -> Measurement:
             table = EventTable.read_parquet(path)
             return arbkit_replay(table, int(np.count_nonzero(table["kind"] == TRADE)))[0]
 
-        seconds, events = _time(run, repeat)
+        seconds, events = timed(run, repeat)
     return Measurement("arbkit Parquet → read_parquet → replay_book", int(events), seconds)  # type: ignore[arg-type]
 
 
@@ -251,7 +258,7 @@ def measure_hftbacktest(inputs: Inputs, repeat: int, expected_final_bid: int) ->
         hbt.close()
         return float(final_bid)
 
-    seconds, final_bid = _time(replay, repeat)
+    seconds, final_bid = timed(replay, repeat)
     if round(final_bid / inputs.tick) != expected_final_bid:  # type: ignore[operator]
         raise BenchMismatch(f"hftbacktest final best bid {final_bid} != arbkit's {expected_final_bid} ticks")
     loop = Measurement("hftbacktest HashMapMarketDepthBacktest, wait_next_feed loop (converted array in memory)",
