@@ -38,7 +38,6 @@ class Program:
         names = feature_set.names
         n_out = len(names)
         params: list[float] = []
-        state_offsets: list[int] = []
         n_state = 0
         records = np.zeros((len(features), FREC), dtype=np.int64)
         out = 0
@@ -52,7 +51,6 @@ class Program:
             params.extend(feature.params(alias_index))
             rec[F_STATE] = n_state
             rec[F_NSTATE] = feature.state_size()
-            state_offsets.append(n_state)
             n_state += feature.state_size()
             used = feature.instrument_aliases()
             mask = 0
@@ -98,8 +96,6 @@ class Program:
         self.alias_index = alias_index
         self.status_off = status_off
         self.value_off = value_off
-        self.state_offsets = [state_off + s for s in state_offsets]
-        self.param_offsets = [param_off + int(r[F_PARAM]) for r in records]
 
     def packed(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """A fresh copy of the initial state as one int64 array, and its ``i64`` and ``f64`` views."""
