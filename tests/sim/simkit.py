@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from arbkit.book.order_book import OrderBook
 from arbkit.core.enums import OrderStatus, OrderType, Side, TimeInForce
-from arbkit.core.messages import Order, Trade
+from arbkit.core.messages import BookUpdate, Order, Trade
 from arbkit.core.time import SimulatedClock
 from arbkit.sim.config import SimVenueConfig
 from arbkit.sim.events import OrderFilled, VenueEvent
@@ -37,14 +39,26 @@ def trade(price_ticks: int, size_lots: int, aggressor: Side, ts: int = 0, instru
 
 def venue_with_book(
     bids: list[tuple[int, int]], asks: list[tuple[int, int]], latency_ns: int = 0, start_ns: int = 0,
-    instrument_id: str = USDM_BTC,
+    instrument_id: str = USDM_BTC, **config: Any,
 ) -> tuple[SimulatedVenue, OrderBook, SimulatedClock]:
-    """A venue over one hand-built book of ``instrument_id``, with constant latency and default fees."""
+    """A venue over one hand-built book of ``instrument_id``, with constant latency and default fees.
+
+    ``config`` adds :class:`SimVenueConfig` fields (``queue_model="risk_averse"``, ``response_latency_ns``...).
+    """
     book = OrderBook(instrument_id)
     book.apply_snapshot(bids=bids, asks=asks)
     clock = SimulatedClock(start_ns=start_ns)
-    venue = SimulatedVenue(registry(), {instrument_id: book}, SimVenueConfig(order_latency_ns=latency_ns), clock)
+    venue = SimulatedVenue(registry(), {instrument_id: book}, SimVenueConfig(order_latency_ns=latency_ns, **config),
+                           clock)
     return venue, book, clock
+
+
+def book_update(book: OrderBook, ts: int = 0, bids: tuple[tuple[int, int], ...] = (),
+                asks: tuple[tuple[int, int], ...] = ()) -> BookUpdate:
+    """Apply a diff to ``book`` and return it as the recorded message the engine would pass on."""
+    book.apply(bids, asks)
+    return BookUpdate(instrument_id=book.instrument_id, ts_event=ts, ts_recv=ts, first_update_id=1,
+                      last_update_id=1, bids=bids, asks=asks)
 
 
 def fills(events: list[VenueEvent]) -> list[tuple[int, int]]:

@@ -17,7 +17,7 @@ from arbkit.core.toml_file import read_toml
 from arbkit.features.basis import BasisFeatureSpec
 from arbkit.risk.config import RiskConfig
 from arbkit.scripts.basis_arb import BasisArbConfig
-from arbkit.sim.config import SimVenueConfig
+from arbkit.sim.config import SimVenueConfig, sim_config_from_dict
 
 DEFAULT_CONFIG = Path(__file__).with_name("default.toml")
 
@@ -93,6 +93,14 @@ def _section(raw: dict[str, Any], key: str, kind: type, where: str) -> Any:
         raise ConfigError(f"{where}: [{key}] {exc}") from None
 
 
+def _sim_section(raw: dict[str, Any], where: str) -> SimVenueConfig:
+    """The ``[sim]`` table; errors name the field and the offending value (:func:`sim_config_from_dict`)."""
+    try:
+        return sim_config_from_dict(raw.get("sim", {}), strict=False)
+    except ConfigError as exc:
+        raise ConfigError(f"{where}: [sim] {exc}") from None
+
+
 def parse_config(raw: dict[str, Any], where: str = "config") -> BacktestConfig:
     """Validate a parsed TOML document into a :class:`BacktestConfig`; raises :class:`ConfigError`."""
     unknown = sorted(set(raw) - _SECTIONS)
@@ -115,7 +123,7 @@ def parse_config(raw: dict[str, Any], where: str = "config") -> BacktestConfig:
         name=str(raw.get("name", "backtest")), capital_usd=capital, equity_interval_ms=interval,
         data=_section(raw, "data", DataConfig, where), features=_section(raw, "features", FeaturesConfig, where),
         model=_section(raw, "model", ModelConfig, where), strategy=_section(raw, "strategy", BasisArbConfig, where),
-        sim=_section(raw, "sim", SimVenueConfig, where), risk=risk, source=where,
+        sim=_sim_section(raw, where), risk=risk, source=where,
     )
 
 

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
+from arbkit.book import kernels
 from arbkit.book.order_book import OrderBook
 from arbkit.core.enums import BookSide, Side
 
@@ -79,3 +80,8 @@ def take_liquidity(
         taken.append((price, lots))
         remaining -= lots
     return taken
+
+
+def level_lots(book: OrderBook, book_side: int, price_ticks: int) -> int:
+    """Displayed lots at ``price_ticks`` on ``book_side`` (+1 bids, -1 asks) of ``book``; 0 if no level."""
+    return int(kernels.size_at(book.buf, book_side > 0, price_ticks))

@@ -1,10 +1,20 @@
 """A simulated venue that fills our orders against the replayed L2 book and public trades.
 
-Timeline: the venue runs on the engine's clock (local receive time in a replay). ``submit`` and
-``cancel`` reach the venue ``latency`` ns after the clock's now; the engine calls ``process(now_ns)``
-after each market-data update, and every request due by then is handled, in arrival order, against
-the book as it stands. Requests travel in order over one connection: a request never arrives
-before one sent earlier (arrival = max(now + latency, previous arrival)).
+The venue is a composition of swappable models (:mod:`arbkit.sim.models` builds them from
+:class:`SimVenueConfig`; see ``docs/simulation.md``):
+
+- **order-entry latency** (us → venue): ``submit`` and ``cancel`` reach the venue ``latency`` ns after the
+  clock's now. Requests travel in order over one connection: a request never arrives before one sent
+  earlier (arrival = max(now + latency, previous arrival));
+- **response latency** (venue → us): every event (accepted, filled, canceled, rejected) happens at a venue
+  time ``t`` and is *delivered* -- returned by ``process``/``on_trade`` -- at ``t + latency``, in the
+  order the venue produced them (default 0: at once);
+- **queue model** for resting limit orders (:mod:`arbkit.sim.queue`, default ``through_only``);
+- **fees** per venue, maker and taker, a negative maker fee being a rebate (:mod:`arbkit.sim.fees`).
+
+The venue runs on the engine's clock (local receive time in a replay). The engine calls
+``process(now_ns)`` when ``next_arrival_ns()`` is due and after market data; every request due by then is
+handled, in arrival order, against the book as it stands, and every event due by then is returned.
 
 Fill rules (see ``docs/simulation.md``):
 
@@ -12,9 +22,10 @@ Fill rules (see ``docs/simulation.md``):
   (:attr:`VenueReason.BOOK_SIDE_EXHAUSTED`);
 - a limit order takes the marketable part as taker, up to its limit price; the rest rests (GTC) or
   is canceled (IOC);
-- a resting order fills as maker only on a public trade through its price (:meth:`SimulatedVenue.on_trade`);
-- lots our orders took from a level stay taken until the engine reports the next book update of that
-  instrument (:meth:`SimulatedVenue.on_book_update`).
+- a resting order fills as maker on a public trade through its price and, under a queue model, on
+  trades at its price once the queue ahead of it is gone (:mod:`arbkit.sim.maker`);
+- lots our orders took from a level (and, under a queue model, lots public trades took from it) stay
+  taken until the engine reports the next book update of that instrument (:meth:`SimulatedVenue.on_book_update`).
 
 >>> from arbkit.adapters.binance.instruments import binance_registry
 >>> from arbkit.book.order_book import OrderBook
@@ -26,6 +37,8 @@ Fill rules (see ``docs/simulation.md``):
 >>> clock = SimulatedClock(start_ns=0)
 >>> venue = SimulatedVenue(binance_registry(), {book.instrument_id: book}, SimVenueConfig(order_latency_ns=1_000),
 ...                        clock)
+>>> venue.next_arrival_ns() is None
+True
 >>> venue.submit(Order(client_order_id="c1", intent_id="i1", script_id="s", model_version="v1",
 ...     instrument_id="BTCUSDT.BINANCE_USDM", side=Side.BUY, order_type=OrderType.MARKET, qty_lots=2000,
 ...     time_in_force=TimeInForce.IOC, status=OrderStatus.PENDING_NEW, ts_sent=0, ts_last=0))
@@ -45,10 +58,10 @@ import msgspec
 
 from arbkit.book.order_book import OrderBook
 from arbkit.core.enums import LiquiditySide, OrderStatus, OrderType, Side, TimeInForce
-from arbkit.core.errors import ConfigError
 from arbkit.core.instruments import InstrumentRegistry
-from arbkit.core.messages import Fill, Order, Trade
+from arbkit.core.messages import BookUpdate, Fill, Order, Trade
 from arbkit.core.time import Clock
+from arbkit.oms.recovery import VenueOrderReport
 from arbkit.sim.config import SimVenueConfig
 from arbkit.sim.events import (
     CancelRejected,
@@ -60,23 +73,13 @@ from arbkit.sim.events import (
     VenueReason,
 )
 from arbkit.sim.fees import fee_quote
-from arbkit.sim.latency import ConstantLatency, LatencyModel
-from arbkit.sim.matching import book_side_taken, take_liquidity
-
-
-@dataclass(slots=True)
-class _Resting:
-    """A limit order resting at the venue (mutable venue-side state)."""
-
-    order: Order
-    arrival_ns: int
-    seq: int
-    filled_lots: int = 0
-    ts_last: int = 0
-
-    @property
-    def leaves_lots(self) -> int:
-        return self.order.qty_lots - self.filled_lots
+from arbkit.sim.latency import LatencyModel, observe_activity, require_latency_model, sample_latency_ns
+from arbkit.sim.maker import RestingOrder, allocate_trade, names_level
+from arbkit.sim.matching import book_side_taken, level_lots, take_liquidity
+from arbkit.sim.models import latency_from_config
+from arbkit.sim.outbound import Outbound
+from arbkit.sim.queue import QueueModel, queue_model
+from arbkit.sim.venue_ledger import VenueLedger
 
 
 @dataclass(slots=True, order=True)
@@ -90,14 +93,16 @@ class _Request:
 
 
 class SimulatedVenue:
-    """Simulated matching against recorded books, with latency and fees.
+    """Simulated matching against recorded books, with latency in both directions, a queue model and fees.
 
     Args:
         instruments: the instruments orders may name.
         books: instrument id → the book the engine keeps up to date (read, never modified).
-        config: latency and fee settings.
+        config: latency, queue and fee settings; builds every model not passed explicitly.
         clock: the engine's clock; ``submit`` and ``cancel`` read its now (ns).
-        latency: one-way latency model; ``ConstantLatency(config.order_latency_ns)`` when None.
+        latency: order-entry latency model (us → venue); from ``config`` when None.
+        response_latency: response latency model (venue → us); from ``config`` when None (default 0 ns).
+        queue: queue model of resting orders; from ``config.queue_model`` when None.
     """
 
     def __init__(
@@ -107,19 +112,36 @@ class SimulatedVenue:
         config: SimVenueConfig,
         clock: Clock,
         latency: LatencyModel | None = None,
+        *,
+        response_latency: LatencyModel | None = None,
+        queue: QueueModel | None = None,
     ) -> None:
         self._instruments = instruments
         self._books = books
         self._config = config
         self._clock = clock
-        self._latency: LatencyModel = latency if latency is not None else ConstantLatency(config.order_latency_ns)
+        self._latency: object = latency if latency is not None else latency_from_config(
+            config.order_latency, config.order_latency_ns, instruments, "order_latency")
+        response: object = response_latency if response_latency is not None else latency_from_config(
+            config.response_latency, config.response_latency_ns, instruments, "response_latency")
+        require_latency_model(self._latency, "order latency")
+        require_latency_model(response, "response latency")
+        self._queue: QueueModel = queue if queue is not None else queue_model(config.queue_model, config.queue_power)
+        self._outbound = Outbound(response)
         self._in_flight: list[_Request] = []
         self._seq = 0
         self._last_arrival_ns: int | None = None
-        self._resting: dict[str, _Resting] = {}
+        self._resting: dict[str, RestingOrder] = {}
         self._seen_ids: set[str] = set()
         self._consumed: dict[str, dict[int, dict[int, int]]] = {}
+        self._printed: dict[str, dict[tuple[int, int], int]] = {}
         self._fill_count = 0
+        self._ledger = VenueLedger()
+
+    @property
+    def queue_model(self) -> QueueModel:
+        """The queue model of resting orders."""
+        return self._queue
 
     # -- requests from our side --------------------------------------------------------------
     def submit(self, order: Order) -> None:
@@ -132,10 +154,7 @@ class SimulatedVenue:
 
     def _send(self, request: _Request) -> None:
         now_ns = self._clock.now_ns()
-        latency_ns = self._latency.order_latency_ns(now_ns)
-        if not isinstance(latency_ns, int) or latency_ns < 0:
-            raise ConfigError(f"latency model {self._latency!r} returned {latency_ns!r} ns at {now_ns}; need int >= 0")
-        arrival_ns = now_ns + latency_ns
+        arrival_ns = now_ns + sample_latency_ns(self._latency, now_ns)
         if self._last_arrival_ns is not None and arrival_ns < self._last_arrival_ns:
             arrival_ns = self._last_arrival_ns
         self._last_arrival_ns = arrival_ns
@@ -145,54 +164,72 @@ class SimulatedVenue:
 
     # -- driven by the engine ----------------------------------------------------------------
     def process(self, now_ns: int) -> list[VenueEvent]:
-        """Handle every request that arrives at or before ``now_ns`` (ns), in arrival order.
+        """Handle every request that arrives at or before ``now_ns`` (ns), in arrival order, and return
+        every event delivered by ``now_ns`` (produced at venue time + response latency <= ``now_ns``).
 
-        Call it after each market-data update with the books already updated to ``now_ns``. Each
-        request meets the first book state at or after its arrival; to have it meet the state current
-        at its arrival exactly, also call ``process(next_update_ts - 1)`` before applying an update.
+        Call it after each market-data update with the books already updated to ``now_ns``, and at
+        ``next_arrival_ns()``. Each request meets the first book state at or after its arrival; to have
+        it meet the state current at its arrival exactly, also call ``process(next_update_ts - 1)``
+        before applying an update.
         """
-        events: list[VenueEvent] = []
         while self._in_flight and self._in_flight[0].arrival_ns <= now_ns:
             request = heapq.heappop(self._in_flight)
+            events: list[VenueEvent] = []
             if request.order is not None:
                 self._arrive_order(request.order, request.arrival_ns, request.seq, events)
             else:
                 self._arrive_cancel(request.cancel_id, request.arrival_ns, events)
-        return events
+            self._emit(events, request.arrival_ns)
+        return self._outbound.pop_due(now_ns)
 
-    def on_book_update(self, instrument_id: str) -> None:
-        """The engine applied a recorded update to ``instrument_id``'s book: forget the lots we took from it."""
+    def on_book_update(self, instrument_id: str, update: BookUpdate | None = None) -> None:
+        """The engine applied a recorded update to ``instrument_id``'s book (``update``, if given).
+
+        Forgets the lots our orders and public trades took from the book's previous state, re-reads the
+        level of every resting order of the instrument for its queue model, and tells an activity-driven
+        latency model of the message (at ``update.ts_recv``, else the clock's now).
+        """
         self._consumed.pop(instrument_id, None)
+        self._printed.pop(instrument_id, None)
+        ts_ns = update.ts_recv if update is not None else self._clock.now_ns()
+        self._observe(ts_ns)
+        if not self._queue.tracks_queue:
+            return
+        book = self._books.get(instrument_id)
+        if book is None:
+            return
+        for resting in self._resting.values():
+            pos = resting.queue
+            if pos is None or resting.order.instrument_id != instrument_id:
+                continue
+            lots = level_lots(book, resting.book_side, resting.price_ticks)
+            if lots != pos.level_lots or pos.traded_lots or names_level(update, resting):
+                self._queue.on_level(pos, lots)
 
     def on_trade(self, trade: Trade) -> list[VenueEvent]:
-        """Fill resting orders, as maker at their own price, against a public trade through their price.
+        """Fill resting orders, as maker at their own price, from a public trade; return the events due.
 
-        A resting buy fills only when a sell aggressor trades strictly below its price (a sell
-        strictly above, against a buy aggressor), and all our orders together take at most the
-        trade's size, best price first, then oldest first. This is conservative: a trade *at* our
-        price never fills us, because we do not know our place in the queue (queue position models
-        come later). Fills are stamped with ``trade.ts_recv`` (the engine's timeline).
+        Through trades fill under every queue model; trades at our price only under a queue-tracking
+        model once the queue ahead is gone (:func:`arbkit.sim.maker.allocate_trade`). All our orders
+        together take at most the trade's size. Fills are stamped with ``trade.ts_recv`` (the engine's
+        timeline) and delivered after the response latency: the list holds the events due by
+        ``max(clock now, trade.ts_recv)``.
         """
+        self._observe(trade.ts_recv)
         candidates = [
             r for r in self._resting.values()
             if r.order.instrument_id == trade.instrument_id
             and r.order.side is trade.aggressor.opposite
             and r.arrival_ns <= trade.ts_recv
-            and _is_through(r.order, trade.price_ticks)
         ]
-        if not candidates:
-            return []
-        candidates.sort(key=lambda r: (-int(r.order.side) * (r.order.price_ticks or 0), r.seq))
         events: list[VenueEvent] = []
-        budget = trade.size_lots
-        for resting in candidates:
-            if budget <= 0:
-                break
-            lots = min(budget, resting.leaves_lots)
-            budget -= lots
-            assert resting.order.price_ticks is not None
-            self._fill(resting, resting.order.price_ticks, lots, LiquiditySide.MAKER, trade.ts_recv, events)
-        return events
+        if candidates:
+            for resting, lots in allocate_trade(candidates, trade, self._queue):
+                self._fill(resting, resting.price_ticks, lots, LiquiditySide.MAKER, trade.ts_recv, events)
+        if self._queue.tracks_queue:
+            self._record_print(trade)
+        self._emit(events, trade.ts_recv)
+        return self._outbound.pop_due(max(self._clock.now_ns(), trade.ts_recv))
 
     # -- inspection ---------------------------------------------------------------------------
     def open_orders(self, instrument_id: str | None = None) -> list[Order]:
@@ -209,25 +246,79 @@ class SimulatedVenue:
             if instrument_id is None or r.order.instrument_id == instrument_id
         ]
 
+    def queue_ahead_lots(self, client_order_id: str) -> float | None:
+        """Estimated lots ahead of a resting order in its level's queue, or None (not resting or not tracked)."""
+        resting = self._resting.get(client_order_id)
+        return None if resting is None or resting.queue is None else resting.queue.ahead_lots
+
+    def query_order(self, client_order_id: str) -> VenueOrderReport | None:
+        """The venue's record of ``client_order_id`` (status and every fill), or None if it never arrived.
+
+        An order still in flight has not arrived, so the venue does not know it yet. The record is the
+        venue's own: it includes events not yet delivered over the response latency.
+        """
+        return self._ledger.report(client_order_id)
+
+    def client_order_ids(self) -> list[str]:
+        """Every client order id that arrived at the venue, in arrival order."""
+        return self._ledger.client_order_ids()
+
+    def filled_lots(self, client_order_id: str) -> int:
+        """Lots the venue filled on ``client_order_id`` (0 if it never arrived)."""
+        return self._ledger.filled_lots(client_order_id)
+
     def in_flight_count(self) -> int:
         """Number of orders and cancels sent but not yet arrived."""
         return len(self._in_flight)
 
+    def undelivered_count(self) -> int:
+        """Number of venue events produced but not yet delivered (still within the response latency)."""
+        return len(self._outbound)
+
     def next_arrival_ns(self) -> int | None:
-        """Arrival time (ns) of the next request in flight, or None: when the engine should next call ``process``."""
-        return self._in_flight[0].arrival_ns if self._in_flight else None
+        """When the engine should next call ``process`` (ns): the earlier of the next request's arrival at
+        the venue and the next event's delivery to us; None when nothing is in flight either way."""
+        request = self._in_flight[0].arrival_ns if self._in_flight else None
+        response = self._outbound.next_delivery_ns()
+        if request is None:
+            return response
+        return request if response is None else min(request, response)
 
     # -- handling at arrival -----------------------------------------------------------------
+    def _emit(self, events: list[VenueEvent], venue_ts_ns: int) -> None:
+        """Record ``events`` (they happened at ``venue_ts_ns``) in the ledger and queue them for delivery."""
+        if events:
+            self._ledger.observe(events)
+            self._outbound.push(events, venue_ts_ns)
+
+    def _observe(self, ts_ns: int) -> None:
+        observe_activity(self._latency, ts_ns)
+        observe_activity(self._outbound.latency, ts_ns)
+
+    def _record_print(self, trade: Trade) -> None:
+        """Under a queue model a public trade took displayed lots of its level: our takers may not take them.
+
+        Prints and our takers both take from the front of the level, so the lots used in this book state
+        are the larger of the two totals (:mod:`arbkit.sim.matching` reads ``consumed``).
+        """
+        book_side = int(book_side_taken(trade.aggressor))
+        printed = self._printed.setdefault(trade.instrument_id, {})
+        key = (book_side, trade.price_ticks)
+        printed[key] = printed.get(key, 0) + trade.size_lots
+        consumed = self._consumed.setdefault(trade.instrument_id, {}).setdefault(book_side, {})
+        consumed[trade.price_ticks] = max(consumed.get(trade.price_ticks, 0), printed[key])
+
     def _arrive_order(self, order: Order, ts_ns: int, seq: int, events: list[VenueEvent]) -> None:
         problem = self._check(order)
         self._seen_ids.add(order.client_order_id)
+        self._ledger.received(order, ts_ns)
         if problem is not None:
             reason, detail = problem
             events.append(OrderRejected(client_order_id=order.client_order_id, ts_ns=ts_ns, reason=reason,
                                         detail=detail))
             return
         events.append(OrderAccepted(client_order_id=order.client_order_id, ts_ns=ts_ns))
-        resting = _Resting(order=order, arrival_ns=ts_ns, seq=seq, ts_last=ts_ns)
+        resting = RestingOrder(order=order, arrival_ns=ts_ns, seq=seq, ts_last=ts_ns)
         book_side = int(book_side_taken(order.side))
         limit = order.price_ticks if order.order_type is OrderType.LIMIT else None
         consumed = self._consumed.setdefault(order.instrument_id, {}).setdefault(book_side, {})
@@ -252,6 +343,8 @@ class SimulatedVenue:
                 detail=f"IOC limit {order.price_ticks} ticks: {leaves} of {order.qty_lots} lots not marketable",
             ))
         else:
+            if self._queue.tracks_queue:  # joins behind everything displayed at its price
+                resting.queue = self._queue.join(level_lots(book, resting.book_side, resting.price_ticks))
             self._resting[order.client_order_id] = resting
 
     def _arrive_cancel(self, client_order_id: str, ts_ns: int, events: list[VenueEvent]) -> None:
@@ -280,7 +373,7 @@ class SimulatedVenue:
         return None
 
     def _fill(
-        self, resting: _Resting, price_ticks: int, lots: int, liquidity: LiquiditySide, ts_ns: int,
+        self, resting: RestingOrder, price_ticks: int, lots: int, liquidity: LiquiditySide, ts_ns: int,
         events: list[VenueEvent],
     ) -> None:
         order = resting.order
@@ -299,8 +392,3 @@ class SimulatedVenue:
         if resting.leaves_lots == 0:
             self._resting.pop(order.client_order_id, None)
 
-
-def _is_through(order: Order, trade_ticks: int) -> bool:
-    """True if a trade at ``trade_ticks`` is strictly better for the other side than ``order``'s price."""
-    assert order.price_ticks is not None
-    return trade_ticks < order.price_ticks if order.side is Side.BUY else trade_ticks > order.price_ticks
