@@ -27,6 +27,7 @@ from __future__ import annotations
 
 import hashlib
 import sqlite3
+import struct
 from collections.abc import Iterator, Mapping
 from pathlib import Path
 from types import TracebackType
@@ -44,6 +45,9 @@ SCHEMA_VERSION = 1
 
 _INT64_MAX = 2**63 - 1
 _PAGE_ROWS = 1_000
+_INSERT = "INSERT INTO journal (seq, ts_ns, kind, actor, payload, prev_hash, hash) VALUES (?, ?, ?, ?, ?, ?, ?)"
+_LEN = struct.Struct(">Q").pack  # the 8-byte big-endian length prefix of each hashed field
+_sha256 = hashlib.sha256
 
 _SCHEMA = (
     """CREATE TABLE IF NOT EXISTS journal (
@@ -101,12 +105,13 @@ class ChainCheck(msgspec.Struct, frozen=True, kw_only=True):
 
 def entry_hash(prev_hash: str, seq: int, ts_ns: int, kind: str, actor: str, payload: bytes) -> str:
     """Hex SHA-256 of one row, as described in the module docstring."""
-    digest = hashlib.sha256()
-    for part in (prev_hash.encode("ascii"), str(seq).encode("ascii"), str(ts_ns).encode("ascii"),
-                 kind.encode("utf-8"), actor.encode("utf-8"), payload):
-        digest.update(len(part).to_bytes(8, "big"))
-        digest.update(part)
-    return digest.hexdigest()
+    p = prev_hash.encode("ascii")
+    s = str(seq).encode("ascii")
+    t = str(ts_ns).encode("ascii")
+    k = kind.encode("utf-8")
+    a = actor.encode("utf-8")
+    return _sha256(b"".join((_LEN(len(p)), p, _LEN(len(s)), s, _LEN(len(t)), t, _LEN(len(k)), k,
+                             _LEN(len(a)), a, _LEN(len(payload)), payload))).hexdigest()
 
 
 class Journal:
@@ -115,6 +120,11 @@ class Journal:
     Appends are batched: a transaction is committed every ``commit_every`` appends, on :meth:`flush`
     and on :meth:`close`. Rows not yet committed are visible to this object's reads but are lost if
     the process dies, so a live composition root may choose ``commit_every=1``. One writer per file.
+
+    An append numbers and hashes its row at once (``last_seq`` and ``head_hash`` move with it) and keeps
+    it in memory; the rows of the open batch are inserted in one ``executemany`` when it is committed, or
+    into the open transaction before a read, or every 1000 rows, whichever comes first. What is committed,
+    and when, is the same as inserting each row on its own.
 
     Args:
         path: database file, or ``":memory:"``. Reopening an existing file continues its chain.
@@ -127,6 +137,9 @@ class Journal:
         self._path = str(path)
         self._commit_every = commit_every
         self._pending = 0
+        self._rows: list[tuple[int, int, str, str, str, str, str]] = []  # appended, not yet committed
+        self._written = 0  # how many of ``_rows`` are already inserted in the open transaction
+        self._in_txn = False
         self._encoder = msgspec.json.Encoder()
         self._decoder = msgspec.json.Decoder(dict[str, Any])
         try:
@@ -192,7 +205,8 @@ class Journal:
             payload: a msgspec Struct or a mapping; encoded with ``msgspec.json`` (Decimals as strings).
             actor: who caused the event (person, script id or ``"system"``), non-empty.
         """
-        conn = self._connection()
+        if self._conn is None:
+            raise JournalError(f"journal {self._path!r} is closed")
         if not isinstance(kind, str) or not kind:
             raise JournalError(f"kind must be a non-empty str, got {kind!r}")
         if not isinstance(actor, str) or not actor:
@@ -209,25 +223,55 @@ class Journal:
         if not data.startswith(b"{"):
             raise JournalError(f"payload of kind {kind!r} must encode to a JSON object, got {data[:40]!r}")
         seq = self._last_seq + 1
-        row_hash = entry_hash(self._last_hash, seq, ts_ns, kind, actor, data)
-        if self._pending == 0:
-            conn.execute("BEGIN")
-        conn.execute(
-            "INSERT INTO journal (seq, ts_ns, kind, actor, payload, prev_hash, hash) VALUES (?, ?, ?, ?, ?, ?, ?)",
-            (seq, ts_ns, kind, actor, data.decode("utf-8"), self._last_hash, row_hash),
-        )
+        prev_hash = self._last_hash
+        row_hash = entry_hash(prev_hash, seq, ts_ns, kind, actor, data)
+        rows = self._rows
+        rows.append((seq, ts_ns, kind, actor, data.decode("utf-8"), prev_hash, row_hash))
         self._last_seq = seq
         self._last_hash = row_hash
         self._pending += 1
         if self._pending >= self._commit_every:
             self.flush()
+        elif len(rows) - self._written >= _PAGE_ROWS:
+            self._write_rows(self._conn)
         return seq
+
+    def _write_rows(self, conn: sqlite3.Connection) -> None:
+        """Insert the appended rows not yet inserted into the open transaction (begun if none is)."""
+        rows = self._rows
+        if self._written == len(rows):
+            return
+        try:
+            if not self._in_txn:
+                conn.execute("BEGIN")
+                self._in_txn = True
+            conn.executemany(_INSERT, rows[self._written:] if self._written else rows)
+        except BaseException:
+            self._abandon(conn)
+            raise
+        self._written = len(rows)
+
+    def _abandon(self, conn: sqlite3.Connection) -> None:
+        """After a failed insert or commit: roll the transaction back; every uncommitted row stays appended
+        in memory and is inserted again by the next flush (none is lost or inserted twice)."""
+        if self._in_txn and conn.in_transaction:
+            conn.execute("ROLLBACK")
+        self._in_txn = False
+        self._written = 0
 
     def flush(self) -> None:
         """Commit appends not yet committed."""
         conn = self._connection()
         if self._pending:
-            conn.execute("COMMIT")
+            self._write_rows(conn)
+            try:
+                conn.execute("COMMIT")
+            except BaseException:
+                self._abandon(conn)
+                raise
+            self._in_txn = False
+            self._rows.clear()
+            self._written = 0
             self._pending = 0
 
     def close(self) -> None:
@@ -256,6 +300,7 @@ class Journal:
         after = since_seq
         while remaining is None or remaining > 0:
             page = _PAGE_ROWS if remaining is None else min(_PAGE_ROWS, remaining)
+            self._write_rows(conn)
             if kind is None:
                 rows = conn.execute("SELECT seq, ts_ns, kind, actor, payload, hash FROM journal WHERE seq > ? "
                                     "ORDER BY seq LIMIT ?", (after, page)).fetchall()
@@ -274,6 +319,7 @@ class Journal:
     def count(self, kind: str | None = None) -> int:
         """Number of rows, or of rows of ``kind``."""
         conn = self._connection()
+        self._write_rows(conn)
         if kind is None:
             return int(conn.execute("SELECT COUNT(*) FROM journal").fetchone()[0])
         return int(conn.execute("SELECT COUNT(*) FROM journal WHERE kind = ?", (kind,)).fetchone()[0])
@@ -288,6 +334,7 @@ class Journal:
         if expected_head is None:
             expected_head = self._last_hash
         conn = self._connection()
+        self._write_rows(conn)
         prev_hash = GENESIS_HASH
         expected_seq = 1
         checked = 0

@@ -73,6 +73,7 @@ class OrderManager:
         self._by_intent: dict[str, str] = {}
         self._fills: dict[tuple[str, str], Fill] = {}
         self._position_lots: dict[str, int] = {}
+        self._script_position_lots: dict[tuple[str, str], int] = {}  # (fill script id, instrument id) -> lots
         self._duplicate_fills = 0
         self._replaying = False
 
@@ -108,6 +109,11 @@ class OrderManager:
     def filled_position_lots(self, instrument_id: str) -> int:
         """Signed lots filled on ``instrument_id`` (+ bought, − sold), each unique fill counted once."""
         return self._position_lots.get(instrument_id, 0)
+
+    def script_position_lots(self, script_id: str, instrument_id: str) -> int:
+        """Signed lots filled by ``script_id`` on ``instrument_id``: ``side × qty`` summed over the unique fills
+        applied whose ``script_id`` and ``instrument_id`` match (kept up to date as fills are applied)."""
+        return self._script_position_lots.get((script_id, instrument_id), 0)
 
     def order_for_intent(self, intent_id: str) -> Order | None:
         """The order created for ``intent_id``, or None."""
@@ -237,6 +243,9 @@ class OrderManager:
         self._fills[(fill.client_order_id, fill.fill_id)] = fill
         self._position_lots[order.instrument_id] = (self._position_lots.get(order.instrument_id, 0)
                                                     + int(order.side) * fill.qty_lots)
+        script_key = (fill.script_id, fill.instrument_id)
+        self._script_position_lots[script_key] = (self._script_position_lots.get(script_key, 0)
+                                                  + int(fill.side) * fill.qty_lots)
         self._store("fill", replace(order, status=status, filled_lots=filled, ts_last=fill.ts_event))
         return True
 

@@ -80,6 +80,8 @@ class KillSwitch:
 
     def blocking(self, script_id: str, venue: str | None, instrument_id: str) -> tuple[str, str, str] | None:
         """``(scope, actor, reason)`` of an engaged scope covering the order (``"all"`` first), or None."""
+        if not self._scopes:
+            return None
         for scope in sorted(self._scopes, key=lambda s: s != ALL_SCOPE):
             if scope_covers(scope, script_id, venue, instrument_id):
                 actor, reason = self._scopes[scope]

@@ -87,6 +87,8 @@ class OverrideBook:
 
     def expire(self, now_ns: int) -> None:
         """Drop (and journal) every override whose ``expires_ns`` is at or before ``now_ns``."""
+        if not self._pending:
+            return
         for intent_id, override in list(self._pending.items()):
             if override.expires_ns <= now_ns:
                 del self._pending[intent_id]

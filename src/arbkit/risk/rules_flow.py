@@ -13,6 +13,7 @@ from collections import deque
 from collections.abc import Hashable
 from decimal import Decimal
 
+from arbkit.core.instruments import Instrument
 from arbkit.core.messages import OrderIntent, RiskCheck
 from arbkit.core.time import NANOS_PER_MILLI
 from arbkit.risk.context import RuleContext
@@ -23,6 +24,10 @@ from arbkit.risk.windows import SlidingWindowCount
 
 def _script(intent: OrderIntent) -> str:
     return intent.script_id if isinstance(intent.script_id, str) and intent.script_id else "unknown"
+
+
+_CACHE_MAX = 4_096
+"""Most verdicts a rule keeps to reuse (RiskCheck is frozen; the cache is cleared when full)."""
 
 
 class RestrictedRule:
@@ -38,11 +43,24 @@ class RestrictedRule:
     def __init__(self, config: RestrictionsConfig) -> None:
         self._restricted = frozenset(config.restricted_instruments)
         self._permissions = dict(config.instruments)
+        self._passed: dict[tuple[str, str], RiskCheck] = {}  # by (script, instrument id); the config is frozen
 
     def check(self, intent: OrderIntent, ctx: RuleContext) -> RiskCheck:
         instrument = ctx.instrument
         if instrument is None:
             return RiskCheck(rule=self.name, passed=False, value="no instrument", limit="checked by an earlier rule")
+        key = (_script(intent), instrument.id)
+        passed = self._passed.get(key)
+        if passed is not None:
+            return passed
+        check = self._check(intent, instrument)
+        if check.passed:
+            if len(self._passed) >= _CACHE_MAX:
+                self._passed.clear()
+            self._passed[key] = check
+        return check
+
+    def _check(self, intent: OrderIntent, instrument: Instrument) -> RiskCheck:
         if instrument.id in self._restricted:
             return RiskCheck(rule=self.name, passed=False, value=f"instrument {instrument.id}",
                              limit="restricted_instruments")
@@ -79,9 +97,11 @@ class DuplicateRule:
         self._sent_ids: set[str] = set()
         self._last: dict[Hashable, tuple[int, str]] = {}
         self._order: deque[tuple[int, Hashable]] = deque()
+        self._limit = f"a new intent_id, and no identical intent within duplicate_window_ms {self.window_ms}"
+        self._no_duplicate = RiskCheck(rule=self.name, passed=True, value="no identical intent", limit=self._limit)
 
     def check(self, intent: OrderIntent, ctx: RuleContext) -> RiskCheck:
-        limit = f"a new intent_id, and no identical intent within duplicate_window_ms {self.window_ms}"
+        limit = self._limit
         if intent.intent_id in self._sent_ids:
             return RiskCheck(rule=self.name, passed=False, value=f"intent_id {intent.intent_id!r} was already sent",
                              limit=limit)
@@ -94,7 +114,7 @@ class DuplicateRule:
             age_ms = Decimal(ctx.now_ns - previous[0]) / NANOS_PER_MILLI
             return RiskCheck(rule=self.name, passed=False,
                              value=f"identical to intent {previous[1]!r} approved {age_ms} ms ago", limit=limit)
-        return RiskCheck(rule=self.name, passed=True, value="no identical intent", limit=limit)
+        return self._no_duplicate
 
     def record(self, intent: OrderIntent, now_ns: int) -> None:
         """Remember an approved intent (its id for ever, its content for ``duplicate_window_ms``)."""
@@ -104,8 +124,10 @@ class DuplicateRule:
         self._order.append((now_ns, key))
 
     def _forget(self, now_ns: int) -> None:
-        while self._order and now_ns - self._order[0][0] >= self._window_ns:
-            ts_ns, key = self._order.popleft()
+        order = self._order
+        horizon = now_ns - self._window_ns
+        while order and order[0][0] <= horizon:
+            ts_ns, key = order.popleft()
             if self._last.get(key, (None,))[0] == ts_ns:
                 del self._last[key]
 
@@ -129,14 +151,17 @@ class MaxMessagesRule:
         if instrument is None:
             return RiskCheck(rule=self.name, passed=False, value="no instrument", limit="checked by an earlier rule")
         script = _script(intent)
-        for what, key, limit, counters in (
-                ("script", script, self._config.for_script(script), self._scripts),
-                ("venue", instrument.venue, self._config.for_venue(instrument.venue), self._venues)):
-            count = _count(counters, key, ctx.now_ns) + 1
-            value = f"{count} messages of {what} {key} in {limit.message_window_ms} ms"
-            if count > limit.max_messages:
-                return RiskCheck(rule=self.name, passed=False, value=value, limit=str(limit.max_messages))
-        return RiskCheck(rule=self.name, passed=True, value=value, limit=str(limit.max_messages))
+        now_ns = ctx.now_ns
+        limit = self._config.for_script(script)
+        count = _count(self._scripts, script, now_ns) + 1
+        if count > limit.max_messages:
+            return RiskCheck(rule=self.name, passed=False, limit=str(limit.max_messages),
+                             value=f"{count} messages of script {script} in {limit.message_window_ms} ms")
+        venue = instrument.venue
+        limit = self._config.for_venue(venue)
+        count = _count(self._venues, venue, now_ns) + 1
+        return RiskCheck(rule=self.name, passed=count <= limit.max_messages, limit=str(limit.max_messages),
+                         value=f"{count} messages of venue {venue} in {limit.message_window_ms} ms")
 
     def record_message(self, script_id: str, venue: str, now_ns: int) -> None:
         """Count one message (an order or a cancel sent) of ``script_id`` to ``venue`` at ``now_ns``."""
@@ -177,14 +202,21 @@ class ExecutionThrottleRule:
         self._config = config
         self._fills: dict[str, SlidingWindowCount] = {}
         self._disabled: dict[str, str] = {}
+        self._enabled: dict[str, RiskCheck] = {}  # the passing verdict by script (the config is frozen)
 
     def check(self, intent: OrderIntent, ctx: RuleContext) -> RiskCheck:
         script = _script(intent)
-        throttle = self._config.for_script(script)
         disabled = self._disabled.get(script)
         if disabled is not None:
-            return RiskCheck(rule=self.name, passed=False, value=disabled, limit=str(throttle.max_fills))
-        return RiskCheck(rule=self.name, passed=True, value="enabled", limit=str(throttle.max_fills))
+            return RiskCheck(rule=self.name, passed=False, value=disabled,
+                             limit=str(self._config.for_script(script).max_fills))
+        check = self._enabled.get(script)
+        if check is None:
+            if len(self._enabled) >= _CACHE_MAX:
+                self._enabled.clear()
+            check = self._enabled[script] = RiskCheck(rule=self.name, passed=True, value="enabled",
+                                                      limit=str(self._config.for_script(script).max_fills))
+        return check
 
     @property
     def disabled_scripts(self) -> dict[str, str]:

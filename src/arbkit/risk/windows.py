@@ -41,8 +41,10 @@ class SlidingWindowCount:
 
     def count(self, now_ns: int) -> int:
         """Events with ``now_ns - window_ns < t <= now_ns``; forgets those that can no longer count."""
-        horizon = now_ns - self.window_ns
         times = self._times
+        if not times:
+            return 0
+        horizon = now_ns - self.window_ns
         while times and times[0] <= horizon:
             times.popleft()
         return sum(1 for t in times if t <= now_ns) if times and times[-1] > now_ns else len(times)
