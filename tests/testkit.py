@@ -79,19 +79,30 @@ def one_layer_risk(config: Any) -> Any:
     """``config.risk`` with ``max_position_qty`` of both legs equal to one layer (``strategy.order_qty``)."""
     import msgspec
 
-    return msgspec.structs.replace(config.risk, instruments={
+    return without_return_rules(msgspec.structs.replace(config.risk, instruments={
         instrument_id: msgspec.structs.replace(limits, max_position_qty=config.strategy.order_qty)
-        for instrument_id, limits in config.risk.instruments.items()})
+        for instrument_id, limits in config.risk.instruments.items()}))
+
+
+def without_return_rules(risk: Any) -> Any:
+    """``risk`` without the VaR and correlation limits, which refuse orders that add exposure until the return
+    covariance has ``min_returns`` one-second returns: for tests that trade right after the books sync."""
+    import msgspec
+
+    return msgspec.structs.replace(risk, portfolio=msgspec.structs.replace(risk.portfolio, var=None, correlation=None))
 
 
 def build_engine(config: Any, journal: Any, scripts: list[Any] | None = None, risk: Any = None) -> Any:
-    """The real backtest engine of the composition root for ``config``'s two legs (default: no script)."""
+    """The real backtest engine of the composition root for ``config``'s two legs (default: no script).
+
+    ``risk`` defaults to ``config.risk`` without its return-based limits (:func:`without_return_rules`).
+    """
     from arbkit.system.kernel import build_backtest_engine
 
     return build_backtest_engine(
         instruments=registry(), instrument_ids=[config.strategy.spot_instrument, config.strategy.perp_instrument],
-        risk=config.risk if risk is None else risk, sim=config.sim, journal=journal, scripts=scripts or [],
-        equity_interval_ns=config.equity_interval_ms * 1_000_000)
+        risk=without_return_rules(config.risk) if risk is None else risk, sim=config.sim, journal=journal,
+        scripts=scripts or [], equity_interval_ns=config.equity_interval_ms * 1_000_000)
 
 
 def record_decision_points(config: Any) -> Any:

@@ -166,6 +166,23 @@ def test_correlation_bound_without_covariance_fails_closed() -> None:
     assert not rule.check(intent, context(intent, ScriptExposure())).passed
 
 
+def test_sources_not_ready_refuse_adding_exposure_and_pass_reducing_intents() -> None:
+    bound = {"max_correlation": "0.5", "max_concentration": "0.5"}
+    var = {"max_parametric_var_usd": 100, "max_historical_var_usd": 100}
+    cov = EwmaCovariance([SPOT_BTC, ETH_SPOT], decay=0.9)  # never updated: not ready
+    window = ReturnWindow([SPOT_BTC, ETH_SPOT], 50)
+    rules = (CorrelationBoundRule(limits(correlation=bound), REGISTRY, cov),
+             VarLimitRule(limits(var=var), REGISTRY, cov, window))
+    book = ScriptExposure()
+    book.hold("s1", SPOT_BTC, TENTH_BTC)
+    sell, buy = order(SPOT_BTC, TENTH_BTC // 2, side=Side.SELL), order(SPOT_BTC, TENTH_BTC // 2, n=2)
+    for rule in rules:
+        reduced, added = rule.check(sell, context(sell, book)), rule.check(buy, context(buy, book))
+        assert reduced.passed and "intent reduces" in reduced.value, reduced
+        assert not added.passed and "intent increases" in added.value, added
+    assert "no return covariance yet" in rules[0].check(buy, context(buy, book)).value
+
+
 # σ = 1 % and 2 %, correlation 0.5. Book long 6000 USD BTC; buying 6000 USD ETH gives
 # wᵀΣw = 36e6 × (1e-4 + 4e-4 + 2 × 1e-4) = 25200, VaR(99 %) = 2.3263479 × 158.745079 = 369.2963 USD.
 VAR_SIGMA = [[1e-4, 1e-4], [1e-4, 4e-4]]

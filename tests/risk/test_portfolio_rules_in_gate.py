@@ -36,3 +36,15 @@ def test_account_exposure_limit_refuses_in_the_gate_and_passes_just_inside() -> 
         assert decision.approved is approved, decision.detail
         if not approved:
             assert decision.reason_code == "EXPOSURE_LIMIT" and "gross notional limit" in decision.detail
+
+
+
+def test_before_the_return_covariance_is_ready_var_and_correlation_refuse_adding_exposure() -> None:
+    config = default_config()  # its [risk.portfolio] sets a VaR limit and a correlation bound
+    assert config.risk.portfolio.var is not None and config.risk.portfolio.correlation is not None
+    with Journal(":memory:") as journal:
+        engine = build_engine(config, journal, risk=config.risk)
+        engine.run(synced_prefix())  # a few hundred ms of data: far fewer returns than min_returns
+        buy = engine.path.submit(intent(1, 100_000, engine.books[SPOT_BTC].best_ask()[0]))
+    assert buy.reason_code == "CORRELATION_BOUND"
+    assert "no return covariance yet" in buy.detail and "intent increases" in buy.detail

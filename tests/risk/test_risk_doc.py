@@ -23,5 +23,6 @@ def test_risk_doc_example_runs(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
     monkeypatch.chdir(tmp_path)
     exec(compile(python_text, str(DOC), "exec"), {"__name__": "risk_doc_example"})
     out = capsys.readouterr().out.splitlines()
-    assert len(out) == 2 and re.fullmatch(r"order quantity 0\.60* exceeds max_order_qty 0\.5", out[0])
+    assert len(out) == 3 and re.fullmatch(r"order quantity 0\.60* exceeds max_order_qty 0\.5", out[0])
     assert out[1] == "{'MAX_ORDER_QTY': 1, 'KILL_SWITCH': 1}"
+    assert out[2] == "DRAWDOWN {'script:basis': 'REDUCING', 'script:pairs': 'REDUCING'}"

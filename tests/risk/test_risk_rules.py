@@ -41,11 +41,11 @@ def test_rejected_intent_journals_decision_with_reason_and_checks_that_ran(gate:
     assert decision.reason_code == ReasonCode.MAX_ORDER_QTY
     assert decision.detail == f"order quantity {spot_size(spot_lots('1.5'))} exceeds max_order_qty 1"
     assert [c.rule for c in decision.checks] == ["kill_switch", "execution_throttle", "known_instrument",
-                                                 "restricted", "trading_state", "limits_configured", "valid_intent",
-                                                 "max_order_qty"]
+                                                 "restricted", "drawdown", "daily_loss", "trading_state",
+                                                 "limits_configured", "valid_intent", "max_order_qty"]
     assert decision.checks[-1].value == spot_size(spot_lots("1.5")) and decision.checks[-1].limit == "1"
     [logged] = journal.entries(kind=kinds.RISK_DECISION)
-    assert logged.payload["reason_code"] == "MAX_ORDER_QTY" and len(logged.payload["checks"]) == 8
+    assert logged.payload["reason_code"] == "MAX_ORDER_QTY" and len(logged.payload["checks"]) == 10
     assert journal.count(kinds.INTENT) == 1
 
 
@@ -82,10 +82,11 @@ def test_kill_switch_change_without_actor_or_reason_raises(gate: RiskGate, actor
 
 def test_gate_has_no_bypass_parameter() -> None:
     assert list(inspect.signature(RiskGate.evaluate).parameters) == ["self", "intent"]
-    assert list(inspect.signature(RiskGate).parameters) == [  # regimes, covariance, returns: data sources, not flags
-        "config", "instruments", "market", "exposure", "clock", "journal", "regimes", "covariance", "returns"]
-    assert set(RiskConfig.__struct_fields__) == {"instruments", "kill_switch_engaged", "restrictions", "duplicates",
-                                                 "messages", "throttle", "portfolio"}  # limits, none of them a switch
+    assert list(inspect.signature(RiskGate).parameters) == [  # regimes ... alerts: sources and sinks, not flags
+        "config", "instruments", "market", "exposure", "clock", "journal", "regimes", "covariance", "returns", "alerts"]
+    assert set(RiskConfig.__struct_fields__) == {  # limits and initial states, none of them a switch
+        "instruments", "kill_switch_engaged", "kill_switch_scopes", "trading_states", "restrictions", "duplicates",
+        "messages", "throttle", "portfolio", "breakers", "post_trade"}
 
 
 def test_unknown_instrument_is_rejected(gate: RiskGate) -> None:

@@ -24,9 +24,10 @@ def of(script_id: str, base: OrderIntent) -> OrderIntent:
     return msgspec.structs.replace(base, script_id=script_id)
 
 
-def test_trading_state_runs_early_right_after_the_instrument_checks(gate: RiskGate) -> None:
+def test_trading_state_runs_early_right_after_the_instrument_checks_and_the_loss_breakers(gate: RiskGate) -> None:
     names = gate.rule_names
-    assert names.index("trading_state") == names.index("restricted") + 1 < names.index("valid_intent")
+    assert names.index("trading_state") == names.index("daily_loss") + 1 < names.index("valid_intent")
+    assert names.index("drawdown") == names.index("restricted") + 1
 
 
 def test_halted_script_is_refused_with_trading_state_and_other_scripts_pass(gate: RiskGate) -> None:

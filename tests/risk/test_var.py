@@ -6,6 +6,8 @@ import math
 
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from arbkit.risk.errors import RiskError
 from arbkit.risk.var import EwmaCovariance, MarkSampler, ReturnWindow, historical_var, parametric_var, z_score
@@ -67,3 +69,23 @@ def test_returns_of_the_wrong_shape_are_refused() -> None:
         EwmaCovariance(["a", "b"], decay=0.9).update([0.01])
     with pytest.raises(RiskError, match="2 finite numbers"):
         ReturnWindow(["a", "b"], size=3).update([0.01, float("nan")])
+
+
+
+@settings(max_examples=200, deadline=None)
+@given(rows=st.integers(min_value=1, max_value=300), confidence=st.floats(min_value=0.5, max_value=0.999),
+       seed=st.integers(min_value=0, max_value=2**32 - 1))
+def test_historical_var_equals_numpy_lower_quantile(rows: int, confidence: float, seed: int) -> None:
+    rng = np.random.default_rng(seed)
+    returns, weights = rng.normal(0, 0.01, size=(rows, 3)), rng.normal(0, 1e4, size=3)
+    expected = max(-float(np.quantile(returns @ weights, 1 - confidence, method="lower")), 0.0)
+    assert historical_var(weights, returns, confidence=confidence) == expected
+
+
+def test_return_window_keeps_the_last_rows_oldest_first_across_wraps() -> None:
+    window = ReturnWindow(["a", "b"], 3)
+    for t in range(7):
+        window.update([t, -t])
+        kept = list(range(max(0, t - 2), t + 1))
+        assert window.get().tolist() == [[k, -k] for k in kept]
+    assert not window.get().flags.writeable

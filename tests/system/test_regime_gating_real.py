@@ -21,7 +21,7 @@ from pathlib import Path
 
 import pytest
 from gating_kit import NS_PER_MS, DipBuyer, guard_monitor, regime_refusals
-from testkit import SPOT_BTC, USDM_BTC, default_config, registry, sample_timeline
+from testkit import SPOT_BTC, USDM_BTC, default_config, registry, sample_timeline, without_return_rules
 
 from arbkit.audit import kinds
 from arbkit.audit.journal import Journal
@@ -53,7 +53,8 @@ def episode(tmp_path_factory: pytest.TempPathFactory) -> tuple[dict[str, DipBuye
     path = tmp_path_factory.mktemp("episode") / "journal.sqlite"
     with Journal(path) as journal:
         engine = build_backtest_engine(
-            instruments=instruments, instrument_ids=[SPOT_BTC, USDM_BTC], risk=config.risk, sim=config.sim,
+            instruments=instruments, instrument_ids=[SPOT_BTC, USDM_BTC], risk=without_return_rules(config.risk),
+            sim=config.sim,
             journal=journal, scripts=[lambda b=b: (b, "test") for b in buyers.values()], equity_interval_ns=10**9,
             regime_monitors={i: guard_monitor(i) for i in (SPOT_BTC, USDM_BTC)})
         engine.run(sample_timeline())

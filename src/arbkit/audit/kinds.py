@@ -28,6 +28,9 @@ BACKTEST: Final = "backtest"
 REGIME_CHANGE: Final = "regime_change"
 """A :class:`~arbkit.regime.events.RegimeChange`: a scope's market regime changed (journaled by the regime board)."""
 
+ALERT: Final = "alert"
+"""An :class:`~arbkit.audit.alerts.Alert`: a breaker tripped, positions disagree, ... (a person must look)."""
+
 ALL_KINDS: Final = (INTENT, RISK_DECISION, ORDER, FILL, BOOK_GAP, KILL_SWITCH, CONFIG, MODEL, BACKTEST,
-                    REGIME_CHANGE)
+                    REGIME_CHANGE, ALERT)
 """Every kind above, in the order listed."""

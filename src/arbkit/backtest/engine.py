@@ -8,13 +8,15 @@ Order of work for each replayed message at replay time ``t``:
 
 1. order requests in flight that arrive at the venue by ``t`` are handled, each at its own arrival
    time (the clock moves there), against the book as it stood then (before ``t``'s message);
-2. the clock moves to ``t``;
+2. the clock moves to ``t`` and the post-trade controls hear of it (loss breakers mark PnL, positions are
+   reconciled, each on its own interval: :meth:`OrderPath.on_time`);
 3. the message is applied (book update, trade, BBO, or a gap that marks the book unsynced); after a
    book update of a synced book the instrument's regime monitor, if any, sees the new book
    (:class:`~arbkit.system.regime_feed.RegimeFeed`) and a regime change goes to the regime board
    (journaled) -- before any script runs, so the gate already applies it to their intents; the
    feature engines of scripts that declared a feature set see the message too
-   (:class:`~arbkit.system.feature_hub.FeatureHub`);
+   (:class:`~arbkit.system.feature_hub.FeatureHub`); the return sampler of the VaR and correlation
+   rules, if configured, sees the new mid;
 4. scripts subscribed to an updated book are called; their intents pass the risk gate and, if
    approved, leave for the venue with the configured latency;
 5. equity is sampled every ``equity_interval_ns``.
@@ -35,6 +37,7 @@ from arbkit.core.instruments import InstrumentRegistry
 from arbkit.core.messages import BestBidOffer, BookGap, BookUpdate, Trade
 from arbkit.core.time import SimulatedClock
 from arbkit.portfolio.portfolio import Portfolio
+from arbkit.risk.var import MarkSampler
 from arbkit.scripts.base import Script
 from arbkit.scripts.context import BookView, ScriptContext
 from arbkit.sim.venue import SimulatedVenue
@@ -72,7 +75,7 @@ class BacktestEngine:
                  book_views: dict[str, BookView], market: BookMarketView, venue: SimulatedVenue, path: OrderPath,
                  portfolio: Portfolio, journal: Journal, scripts: list[tuple[Script, ScriptContext]],
                  equity_interval_ns: int, regimes: RegimeFeed | None = None,
-                 features: FeatureHub | None = None) -> None:
+                 features: FeatureHub | None = None, risk_marks: MarkSampler | None = None) -> None:
         self.clock = clock
         self.instruments = instruments
         self.books = books
@@ -86,6 +89,7 @@ class BacktestEngine:
         self.equity_interval_ns = equity_interval_ns
         self.regimes = regimes
         self.features = features if features else None
+        self.risk_marks = risk_marks
         self._subscribers: dict[str, list[tuple[Script, ScriptContext]]] = {}
         for script, ctx in scripts:
             for instrument_id in script.instrument_ids:
@@ -104,6 +108,7 @@ class BacktestEngine:
                 path.on_venue_events(venue.process(clock.now_ns()))
                 arrival = venue.next_arrival_ns()
             clock.advance_to(ts)
+            path.on_time(ts)
             if next_sample is None:
                 run.first_ts_ns = ts
                 next_sample = ts
@@ -147,8 +152,12 @@ class BacktestEngine:
         else:
             book.apply(message.bids, message.asks)
         self.market.mark_updated(instrument_id, ts)
-        self.venue.on_book_update(instrument_id)
+        self.venue.on_book_update(instrument_id, message)
         view = self.book_views[instrument_id]
+        if self.risk_marks is not None and view.synced:
+            mid = book.mid_ticks()
+            if mid is not None:
+                self.risk_marks.on_mark(instrument_id, mid, ts)
         if self.regimes is not None and view.synced:
             self.regimes.on_book(instrument_id, ts, view)
         if self.features is not None:

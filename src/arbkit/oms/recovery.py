@@ -176,3 +176,14 @@ def recover(clock: Clock, journal: Journal, venue: OrderQuery, id_prefix: str = 
     if mismatches:
         raise ReconciliationError(mismatches)
     return oms
+
+
+def open_oms(clock: Clock, journal: Journal, venue: OrderQuery, id_prefix: str = "O") -> OrderManager:
+    """The OMS an engine starts with: a new one on a journal without orders, else :func:`recover` (a restart).
+
+    Raises:
+        ReconciliationError: the journal holds orders and the venue disagrees with it; do not trade.
+    """
+    if journal.count(kinds.ORDER) == 0:
+        return OrderManager(clock, journal, id_prefix=id_prefix)
+    return recover(clock, journal, venue, id_prefix=id_prefix)

@@ -72,6 +72,11 @@ class Portfolio:
         self._positions: dict[str, Position] = {}
         self._fill_ids: set[str] = set()
 
+    @property
+    def instruments(self) -> InstrumentRegistry:
+        """The registry fills are checked against."""
+        return self._instruments
+
     # -- updates ----------------------------------------------------------------------------
     def apply_fill(self, fill: Fill) -> None:
         """Update the fill's instrument position, PnL and fees. Raises on a repeated ``fill_id`` or qty <= 0."""

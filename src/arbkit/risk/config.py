@@ -21,8 +21,13 @@ import msgspec
 
 from arbkit.core.errors import ConfigError
 from arbkit.core.toml_file import read_toml
+from arbkit.risk.errors import RiskError
+from arbkit.risk.kill_switch import check_kill_scope
+from arbkit.risk.states import check_scope, check_state
+from arbkit.risk.breaker_config import BreakersConfig, breakers_section
 from arbkit.risk.flow_config import DuplicatesConfig, MessagesConfig, RestrictionsConfig, ThrottleConfig, flow_section
-from arbkit.risk.portfolio_config import PortfolioLimits, portfolio_section
+from arbkit.risk.post_trade_config import PostTradeConfig
+from arbkit.risk.portfolio_config import PortfolioLimits, exact_decimals, portfolio_section
 
 _DECIMAL_FIELDS = ("max_order_qty", "max_order_notional_usd", "max_position_qty", "price_collar_bps")
 
@@ -72,6 +77,12 @@ class RiskConfig(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_field
         messages: message limits per script and per venue.
         throttle: fills per script that disable it until a person re-enables it.
         portfolio: account-level limits (:mod:`arbkit.risk.portfolio_config`); every one off while absent.
+        breakers: drawdown and daily-loss breakers (:mod:`arbkit.risk.breaker_config`); off while absent.
+        post_trade: continuous reconciliation of positions against fills (:mod:`arbkit.risk.post_trade_config`).
+        kill_switch_scopes: scopes engaged at start besides ``"all"`` (``"script:<id>"``, ``"venue:<venue>"``,
+            ``"instrument:<id>"``); the gate journals each engagement with actor ``risk_config``.
+        trading_states: initial trading state by scope (``"account"`` or ``"script:<id>"`` → ``ACTIVE``,
+            ``REDUCING`` or ``HALTED``); the gate journals each one it sets.
     """
 
     instruments: dict[str, InstrumentLimits] = msgspec.field(default_factory=dict)
@@ -81,6 +92,23 @@ class RiskConfig(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_field
     messages: MessagesConfig = msgspec.field(default_factory=MessagesConfig)
     throttle: ThrottleConfig = msgspec.field(default_factory=ThrottleConfig)
     portfolio: PortfolioLimits = msgspec.field(default_factory=PortfolioLimits)
+    breakers: BreakersConfig = msgspec.field(default_factory=BreakersConfig)
+    post_trade: PostTradeConfig = msgspec.field(default_factory=PostTradeConfig)
+    kill_switch_scopes: list[str] = msgspec.field(default_factory=list)
+    trading_states: dict[str, str] = msgspec.field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        for scope in self.kill_switch_scopes:
+            try:
+                check_kill_scope(scope)
+            except RiskError as exc:
+                raise ConfigError(f"risk config: kill_switch_scopes: {exc}") from None
+        for scope, state in self.trading_states.items():
+            try:
+                check_scope(scope)
+                check_state(state)
+            except RiskError as exc:
+                raise ConfigError(f"risk config: trading_states[{scope!r}]: {exc}") from None
 
     @classmethod
     def from_toml_dict(cls, data: Mapping[str, Any]) -> RiskConfig:
@@ -103,19 +131,30 @@ class RiskConfig(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_field
                  if name in data}
         if "portfolio" in data:
             flows["portfolio"] = portfolio_section(data["portfolio"], where="portfolio")
-        return cls(instruments=instruments, kill_switch_engaged=kill, **flows)
+        if "breakers" in data:
+            flows["breakers"] = breakers_section(data["breakers"], where="breakers")
+        scopes = data.get("kill_switch_scopes", [])
+        if not isinstance(scopes, list) or not all(isinstance(s, str) for s in scopes):
+            raise ConfigError(f"risk config: kill_switch_scopes must be a list of scope strings, got {scopes!r}")
+        states = data.get("trading_states", {})
+        if not isinstance(states, Mapping) or not all(isinstance(v, str) for v in states.values()):
+            raise ConfigError(f"risk config: trading_states must be a table of scope = \"STATE\", got {states!r}")
+        return cls(instruments=instruments, kill_switch_engaged=kill, kill_switch_scopes=list(scopes),
+                   trading_states=dict(states), **flows)
 
 
 _FLOW_SECTIONS: dict[str, type] = {"restrictions": RestrictionsConfig, "duplicates": DuplicatesConfig,
-                                   "messages": MessagesConfig, "throttle": ThrottleConfig}
-_FIELDS = ("instruments", "kill_switch_engaged", *_FLOW_SECTIONS, "portfolio")
+                                   "messages": MessagesConfig, "throttle": ThrottleConfig,
+                                   "post_trade": PostTradeConfig}
+_FIELDS = ("instruments", "kill_switch_engaged", "kill_switch_scopes", "trading_states", *_FLOW_SECTIONS, "portfolio",
+           "breakers")
 
 
 def limits_from_dict(table: Any, where: str = "limits") -> InstrumentLimits:
     """Build :class:`InstrumentLimits` from a mapping; raises :class:`ConfigError` naming ``where`` and the field."""
     if not isinstance(table, Mapping):
         raise ConfigError(f"{where} must be a table, got {type(table).__name__} {table!r}")
-    exact = {key: _exact(value) for key, value in table.items()}
+    exact = exact_decimals(table)
     try:
         return msgspec.convert(exact, InstrumentLimits)
     except msgspec.ValidationError as exc:
@@ -134,10 +173,3 @@ def load_risk_config(path: str | Path) -> RiskConfig:
         return RiskConfig.from_toml_dict(data)
     except ConfigError as exc:
         raise ConfigError(f"{path.name}: {exc}") from exc
-
-
-def _exact(value: Any) -> Any:
-    """A float becomes the Decimal of its shortest repr (``0.1`` → ``Decimal('0.1')``); other values pass."""
-    if isinstance(value, float):
-        return Decimal(repr(value))
-    return value

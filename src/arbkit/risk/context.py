@@ -11,6 +11,20 @@ from arbkit.core.time import NANOS_PER_MILLI
 from arbkit.risk.config import InstrumentLimits
 from arbkit.risk.views import ExposureView, MarketView
 
+_EXACT: dict[float, Decimal] = {}
+"""Memo of ``Decimal(mid)`` (exact, so a pure function of the value): books repeat their mids."""
+_EXACT_MAX = 4_096
+
+
+def exact_decimal(value: float) -> Decimal:
+    """``Decimal(value)`` (the exact value of the float or int), memoised."""
+    result = _EXACT.get(value)
+    if result is None:
+        if len(_EXACT) >= _EXACT_MAX:
+            _EXACT.clear()
+        result = _EXACT[value] = Decimal(value)
+    return result
+
 
 class Reference:
     """A reference mid as the market view reported it.
@@ -41,7 +55,7 @@ class Reference:
         if isinstance(ts_ns, bool) or not isinstance(ts_ns, int):
             self.problem = f"reference ts_ns {ts_ns!r} is not int ns"
             return
-        self.mid_ticks = Decimal(mid)
+        self.mid_ticks = exact_decimal(mid)
         self.ts_ns = ts_ns
 
     @property
@@ -59,9 +73,11 @@ class RuleContext:
         instrument: the intent's instrument, or None if unknown.
         limits: the instrument's limits, or None if none are configured.
         market, exposure: the engine's views.
+        memo: values several rules derive from the same inputs, computed once per evaluation (the
+            account's book of :mod:`arbkit.risk.rules_portfolio`); rules must not mutate them.
     """
 
-    __slots__ = ("now_ns", "instrument", "limits", "market", "exposure", "_reference")
+    __slots__ = ("now_ns", "instrument", "limits", "market", "exposure", "memo", "_reference", "_problem")
 
     def __init__(self, *, instrument_id: object, now_ns: int, instruments: InstrumentRegistry,
                  limits: Mapping[str, InstrumentLimits], market: MarketView, exposure: ExposureView) -> None:
@@ -71,7 +87,9 @@ class RuleContext:
         self.limits: InstrumentLimits | None = limits.get(instrument_id) if known else None  # type: ignore[arg-type]
         self.market = market
         self.exposure = exposure
+        self.memo: dict[str, object] = {}
         self._reference: Reference | None = None
+        self._problem: str | None = None
 
     def reference(self) -> Reference:
         """The instrument's reference mid, fetched from the market view once per evaluation."""
@@ -82,6 +100,12 @@ class RuleContext:
 
     def reference_problem(self) -> str:
         """"" if the reference mid is usable and fresh under the instrument's limits, otherwise why not."""
+        problem = self._problem
+        if problem is None:
+            problem = self._problem = self._reference_problem()
+        return problem
+
+    def _reference_problem(self) -> str:
         reference = self.reference()
         if reference.problem:
             return reference.problem

@@ -15,14 +15,18 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Mapping
+from decimal import Decimal
 from typing import Any
 
 from arbkit.audit import kinds
+from arbkit.audit.alerts import Alert, AlertBus
 from arbkit.audit.journal import Journal
 from arbkit.core.errors import ConfigError
 from arbkit.core.instruments import InstrumentRegistry
 from arbkit.core.messages import Fill, OrderIntent, RiskCheck, RiskDecision
 from arbkit.core.time import Clock
+from arbkit.risk.breaker_config import BreakerLimits, breakers_section
+from arbkit.risk.breakers import DailyLossRule, DrawdownRule, LossBreakers, Trip
 from arbkit.risk.config import InstrumentLimits, RiskConfig, limits_from_dict
 from arbkit.risk.context import RuleContext
 from arbkit.risk.errors import RiskError
@@ -34,11 +38,18 @@ from arbkit.risk.regime_state import RegimeBoard
 from arbkit.risk.rules import FlowRules, RiskRule, default_rules
 from arbkit.risk.rules_flow import DuplicateRule, ExecutionThrottleRule, MaxMessagesRule, RestrictedRule
 from arbkit.risk.rules_portfolio import CovarianceSource, ReturnSource, portfolio_rules
+from arbkit.risk.states import STATE_RANK
 from arbkit.risk.trading_state import TradingState, TradingStateRule, TradingStates, check_scope, check_state
 from arbkit.risk.views import ExposureView, MarketView
 
 GATE_ACTOR = "risk_gate"
 """Actor of the gate's own journal entries (decisions, initial config)."""
+
+CONFIG_ACTOR = "risk_config"
+"""Actor of the kill-switch scopes and trading states the risk config sets at start."""
+
+BREAKER_ACTOR = "risk_gate:breaker"
+"""Actor of the trading-state changes a tripped loss breaker makes."""
 
 USD_QUOTES = frozenset({"USD", "USDT", "USDC"})
 """Quote currencies whose notional counts 1:1 as USD for ``max_order_notional_usd``."""
@@ -59,11 +70,13 @@ class RiskGate:
         covariance, returns: the return covariance and history the ``correlation_bound`` and ``var_limit``
             rules read (:mod:`arbkit.risk.var`); those rules fail closed while a configured limit has no
             source or the source is not ready.
+        alerts: where breaker trips are raised (journaled, kind ``alert``); a new bus on ``journal`` if None.
     """
 
     def __init__(self, config: RiskConfig, instruments: InstrumentRegistry, market: MarketView,
                  exposure: ExposureView, clock: Clock, journal: Journal, regimes: RegimeBoard | None = None,
-                 covariance: CovarianceSource | None = None, returns: ReturnSource | None = None) -> None:
+                 covariance: CovarianceSource | None = None, returns: ReturnSource | None = None,
+                 alerts: AlertBus | None = None) -> None:
         for instrument_id in config.instruments:
             self._check_instrument(instrument_id, instruments)
         for where, ids in (("restrictions.restricted_instruments", config.restrictions.restricted_instruments),
@@ -86,14 +99,21 @@ class RiskGate:
                                MaxMessagesRule(config.messages), ExecutionThrottleRule(config.throttle))
         self._trading = TradingStates()
         self._overrides = OverrideBook(journal, clock)
-        self._rules: tuple[RiskRule, ...] = default_rules(self._kill_switch, self._regimes, self._regime_policies,
-                                                          self._flow, trading_state=TradingStateRule(self._trading),
-                                                          portfolio=portfolio_rules(config.portfolio, instruments,
-                                                                                    covariance, returns))
+        self._alerts = AlertBus(journal) if alerts is None else alerts
+        self._breakers = LossBreakers(config.breakers)
+        self._rules: tuple[RiskRule, ...] = default_rules(
+            self._kill_switch, self._regimes, self._regime_policies, self._flow,
+            trading_state=TradingStateRule(self._trading),
+            breakers=(DrawdownRule(self._breakers), DailyLossRule(self._breakers)),
+            portfolio=portfolio_rules(config.portfolio, instruments, covariance, returns))
         self._rejections: Counter[str] = Counter()
         self._approvals = 0
         journal.append(kinds.CONFIG, ts_ns=clock.now_ns(), actor=GATE_ACTOR,
                        payload={"action": "risk_config_loaded", "config": config})
+        for scope in config.kill_switch_scopes:
+            self._kill_switch.engage(CONFIG_ACTOR, "engaged in the risk config (kill_switch_scopes)", scope)
+        for scope, state in config.trading_states.items():
+            self.set_trading_state(scope, state, CONFIG_ACTOR, "initial state in the risk config (trading_states)")
 
     # -- state -----------------------------------------------------------------------------
     @property
@@ -138,9 +158,12 @@ class RiskGate:
     def config(self) -> RiskConfig:
         """The limits in force now, as a new frozen config."""
         return RiskConfig(instruments=dict(self._limits), kill_switch_engaged=self._kill_switch.engaged,
+                          kill_switch_scopes=sorted(s for s in self._kill_switch.engaged_scopes if s != "all"),
+                          trading_states=self._trading.as_dict(),
                           restrictions=self._flow_config.restrictions, duplicates=self._flow_config.duplicates,
                           messages=self._flow_config.messages, throttle=self._flow_config.throttle,
-                          portfolio=self._flow_config.portfolio)
+                          portfolio=self._flow_config.portfolio, breakers=self._breakers.config,
+                          post_trade=self._flow_config.post_trade)
 
     @property
     def rule_names(self) -> tuple[str, ...]:
@@ -173,24 +196,35 @@ class RiskGate:
         """Decide on ``intent``; the intent and the decision are both journaled, approved or not."""
         now_ns = self._clock.now_ns()
         script_id = intent.script_id if isinstance(intent.script_id, str) and intent.script_id else "unknown"
-        self._journal.append(kinds.INTENT, ts_ns=now_ns, payload=intent, actor=script_id)
+        journal = self._journal
+        journal.append(kinds.INTENT, ts_ns=now_ns, payload=intent, actor=script_id)
         ctx = RuleContext(instrument_id=intent.instrument_id, now_ns=now_ns, instruments=self._instruments,
                           limits=self._limits, market=self._market, exposure=self._exposure)
         checks: list[RiskCheck] = []
         failed: tuple[ReasonCode, RiskCheck] | None = None
-        self._overrides.expire(now_ns)
-        override = self._overrides.take(intent.intent_id, intent.script_id)
+        overrides = self._overrides
+        overrides.expire(now_ns)
+        override = overrides.take(intent.intent_id, intent.script_id)
         overridden: list[str] = []
-        for rule in self._rules:
-            check = rule.check(intent, ctx)
-            if not check.passed and override is not None and self._may_override(rule.name, override):
-                check = RiskCheck(rule=check.rule, passed=True, limit=check.limit,
-                                  value=f"{check.value} (overridden by {override.approver}: {override.reason})")
-                overridden.append(rule.name)
-            checks.append(check)
-            if not check.passed:
-                failed = (rule.reason, check)
-                break
+        if override is None:  # the usual case: run the rules until the first failure
+            add = checks.append
+            for rule in self._rules:
+                check = rule.check(intent, ctx)
+                add(check)
+                if not check.passed:
+                    failed = (rule.reason, check)
+                    break
+        else:
+            for rule in self._rules:
+                check = rule.check(intent, ctx)
+                if not check.passed and self._may_override(rule.name, override):
+                    check = RiskCheck(rule=check.rule, passed=True, limit=check.limit,
+                                      value=f"{check.value} (overridden by {override.approver}: {override.reason})")
+                    overridden.append(rule.name)
+                checks.append(check)
+                if not check.passed:
+                    failed = (rule.reason, check)
+                    break
         decision = RiskDecision(
             intent_id=intent.intent_id,
             script_id=intent.script_id,
@@ -201,9 +235,9 @@ class RiskGate:
             detail="" if failed is None else failed[0].describe(failed[1].value, failed[1].limit, script_id),
             checks=tuple(checks),
         )
-        self._journal.append(kinds.RISK_DECISION, ts_ns=now_ns, payload=decision, actor=GATE_ACTOR)
+        journal.append(kinds.RISK_DECISION, ts_ns=now_ns, payload=decision, actor=GATE_ACTOR)
         if override is not None:
-            self._overrides.record_use(override, overridden, decision.approved)
+            overrides.record_use(override, overridden, decision.approved)
         if failed is None:
             self._approvals += 1
             self._flow.duplicate.record(intent, now_ns)
@@ -256,10 +290,71 @@ class RiskGate:
         _require_text("set_trading_state", actor, reason)
         scope, state = check_scope(scope), check_state(state)
         old = self._trading.get(scope)
+        cleared = self._breakers.reset(scope) if state is TradingState.ACTIVE else []
         self._journal.append(kinds.CONFIG, ts_ns=self._clock.now_ns(), actor=actor,
                              payload={"action": "set_trading_state", "scope": scope, "old": old.value,
-                                      "new": state.value, "actor": actor, "reason": reason})
+                                      "new": state.value, "actor": actor, "reason": reason,
+                                      "cleared_breakers": [t.describe() for t in cleared]})
         self._trading.set(scope, state)
+
+    # -- loss breakers and alerts ------------------------------------------------------------
+    @property
+    def alerts(self) -> AlertBus:
+        """The bus the gate raises alerts on (breaker trips; other components share it)."""
+        return self._alerts
+
+    @property
+    def breakers_enabled(self) -> bool:
+        """True when any loss breaker is configured: the engine then marks PnL for :meth:`on_pnl`."""
+        return self._breakers.enabled
+
+    @property
+    def breaker_check_interval_ns(self) -> int:
+        """How often the engine should mark PnL for the breakers (ns), besides after each fill."""
+        return self._breakers.config.check_interval_ms * 1_000_000
+
+    def breaker_trips(self) -> list[Trip]:
+        """Loss breakers tripped and not cleared by a person, oldest first."""
+        return self._breakers.trips()
+
+    def on_pnl(self, pnl_by_scope: Mapping[str, Decimal]) -> list[Trip]:
+        """Mark each scope's PnL (USD since start; ``"account"``, ``"script:<id>"``) and fire the breakers.
+
+        A trip raises an alert (journaled, kind ``alert``) and moves the scope to the breaker's action
+        unless it is already as strict (journaled ``set_trading_state`` by ``risk_gate:breaker``).
+        Returns the new trips.
+        """
+        now_ns = self._clock.now_ns()
+        fired: list[Trip] = []
+        for scope, pnl in pnl_by_scope.items():
+            fired += self._breakers.update(scope, pnl, now_ns)
+        for trip in fired:
+            action = TradingState(trip.action)
+            current = self._trading.get(trip.scope)
+            moved = STATE_RANK[action] > STATE_RANK[current]
+            if moved:
+                self.set_trading_state(trip.scope, action, BREAKER_ACTOR, trip.describe())
+            self._alerts.raise_alert(Alert(
+                code=trip.code.value, scope=trip.scope, ts_ns=now_ns, detail=trip.describe(),
+                values={"value_usd": str(trip.value_usd), "limit_usd": str(trip.limit_usd),
+                        "pnl_usd": str(trip.pnl_usd)},
+                action=f"{trip.scope} -> {action.value}" if moved else f"{trip.scope} already {current.value}"),
+                actor=BREAKER_ACTOR)
+        return fired
+
+    def set_breaker_limits(self, scope: str, limits: BreakerLimits | Mapping[str, Any] | None, actor: str,
+                           reason: str) -> None:
+        """Replace the loss breaker of ``scope`` (``"account"`` or ``"script:<id>"``; None removes it);
+        journaled (kind ``"config"``, action ``set_breaker_limits``) with old, new, who and why."""
+        _require_text("set_breaker_limits", actor, reason)
+        scope = check_scope(scope)
+        if limits is not None and not isinstance(limits, BreakerLimits):
+            limits = breakers_section({"account": dict(limits)}, where=f"breaker limits of {scope!r}").account
+        old = self._breakers.limits_for(scope)
+        self._journal.append(kinds.CONFIG, ts_ns=self._clock.now_ns(), actor=actor,
+                             payload={"action": "set_breaker_limits", "scope": scope, "old": old, "new": limits,
+                                      "actor": actor, "reason": reason})
+        self._breakers.set_limits(scope, limits)
 
     def grant_override(self, *, intent_id: str, script_id: str, rules: tuple[str, ...] | list[str], approver: str,
                        reason: str, expires_ns: int) -> Override:

@@ -91,6 +91,31 @@ class VarLimit(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=
                 raise FlowConfigError(f"{name} must be an int > 0, got {value!r}")
 
 
+class ReturnSampling(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=True):
+    """How the composition root turns reference mids into the returns ``correlation_bound`` and ``var_limit`` read.
+
+    Attributes:
+        interval_ms: one simple return per instrument per interval of the engine clock (default 1000 ms);
+            VaR's horizon is ``horizon_intervals`` of these.
+        ewma_decay: λ of the RiskMetrics EWMA covariance per interval, in (0, 1) (default 0.97).
+        window: returns kept for historical VaR (default 500 intervals).
+        min_returns: returns the covariance needs before it is ready (default 20); until then the two
+            rules refuse orders that add exposure.
+    """
+
+    interval_ms: int = 1_000
+    ewma_decay: Decimal = Decimal("0.97")
+    window: int = 500
+    min_returns: int = 20
+
+    def __post_init__(self) -> None:
+        _fraction("ewma_decay", self.ewma_decay, upper_inclusive=False)
+        for name in ("interval_ms", "window", "min_returns"):
+            value = getattr(self, name)
+            if isinstance(value, bool) or not isinstance(value, int) or value <= 0:
+                raise FlowConfigError(f"{name} must be an int > 0, got {value!r}")
+
+
 class PortfolioLimits(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=True):
     """Account-level limits (table ``[portfolio]``). Every limit is off while absent.
 
@@ -105,6 +130,7 @@ class PortfolioLimits(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_
         max_sector_gross_notional_usd: gross notional limit by sector name.
         correlation: the correlation bound; None: off.
         var: the VaR limits; None: off.
+        returns: how returns are sampled for ``correlation`` and ``var`` (used only when one is set).
     """
 
     max_account_gross_notional_usd: Decimal | None = None
@@ -116,6 +142,12 @@ class PortfolioLimits(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_
     max_sector_gross_notional_usd: dict[str, Decimal] = msgspec.field(default_factory=dict)
     correlation: CorrelationBound | None = None
     var: VarLimit | None = None
+    returns: ReturnSampling = msgspec.field(default_factory=ReturnSampling)
+
+    @property
+    def needs_returns(self) -> bool:
+        """True when a rule that reads the return covariance or history is configured."""
+        return self.correlation is not None or self.var is not None
 
     def __post_init__(self) -> None:
         for name in ("max_account_gross_notional_usd", "max_script_gross_notional_usd", "account_equity_usd",
@@ -141,13 +173,13 @@ def portfolio_section(table: Any, where: str = "portfolio") -> PortfolioLimits:
     """Build :class:`PortfolioLimits` from a TOML table; raises :class:`ConfigError` naming ``where`` and the field."""
     if not isinstance(table, Mapping):
         raise ConfigError(f"{where} must be a table, got {type(table).__name__} {table!r}")
-    return flow_section(_exact(table), PortfolioLimits, where)
+    return flow_section(exact_decimals(table), PortfolioLimits, where)
 
 
-def _exact(value: Any) -> Any:
+def exact_decimals(value: Any) -> Any:
     """Floats (also inside tables) become the Decimal of their shortest repr; other values pass."""
     if isinstance(value, float):
         return Decimal(repr(value))
     if isinstance(value, Mapping):
-        return {key: _exact(item) for key, item in value.items()}
+        return {key: exact_decimals(item) for key, item in value.items()}
     return value

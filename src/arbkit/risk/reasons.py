@@ -23,6 +23,8 @@ class ReasonCode(str, Enum):
     EXECUTION_THROTTLE = "EXECUTION_THROTTLE"
     UNKNOWN_INSTRUMENT = "UNKNOWN_INSTRUMENT"
     RESTRICTED = "RESTRICTED"
+    DRAWDOWN = "DRAWDOWN"
+    DAILY_LOSS = "DAILY_LOSS"
     TRADING_STATE = "TRADING_STATE"
     NO_LIMITS = "NO_LIMITS"
     INVALID_INTENT = "INVALID_INTENT"
@@ -51,6 +53,8 @@ _TEMPLATES: dict[ReasonCode, str] = {
                                     "max_fills {limit}; a person must re-enable it"),
     ReasonCode.UNKNOWN_INSTRUMENT: "instrument {value} is not in the instrument registry",
     ReasonCode.RESTRICTED: "{value} is not permitted ({limit})",
+    ReasonCode.DRAWDOWN: "script {script} is under a tripped drawdown breaker: {value} (allowed: {limit})",
+    ReasonCode.DAILY_LOSS: "script {script} is under a tripped daily-loss breaker: {value} (allowed: {limit})",
     ReasonCode.TRADING_STATE: "script {script} may not trade now: {value} (allowed: {limit})",
     ReasonCode.NO_LIMITS: "instrument {value} has no risk limits configured",
     ReasonCode.INVALID_INTENT: "invalid intent: {value} (expected {limit})",

@@ -18,6 +18,7 @@ from typing import Protocol
 from arbkit.core.enums import OrderType, Side
 from arbkit.core.instruments import Instrument
 from arbkit.core.messages import OrderIntent, RiskCheck
+from arbkit.risk.config import InstrumentLimits
 from arbkit.risk.context import RuleContext
 from arbkit.risk.kill_switch import KillSwitch
 from arbkit.risk.reasons import ReasonCode
@@ -26,6 +27,7 @@ from arbkit.risk.regime_state import RegimeBoard
 from arbkit.risk.rules_flow import DuplicateRule, ExecutionThrottleRule, MaxMessagesRule, RestrictedRule
 
 _BPS = Decimal(10_000)
+_BPS_STEP = Decimal("0.0001")
 _PRECISION = 60  # digits for collar arithmetic, so even absurd prices compare exactly
 
 
@@ -48,6 +50,36 @@ def _not_ready(name: str, what: str) -> RiskCheck:
     return RiskCheck(rule=name, passed=False, value=what, limit="checked by an earlier rule")
 
 
+# RiskCheck is frozen: a verdict whose text does not depend on the intent's numbers is built once and shared.
+_CACHE_MAX = 4_096
+
+
+class _LimitTexts:
+    """The limit strings of one (frozen) :class:`InstrumentLimits`, formatted once."""
+
+    __slots__ = ("collar", "limits", "order_qty", "order_value", "position", "reference")
+
+    def __init__(self, limits: InstrumentLimits) -> None:
+        self.limits = limits  # held, so the id it is filed under is not reused while it is cached
+        self.order_qty = str(limits.max_order_qty)
+        self.order_value = str(limits.max_order_notional_usd)
+        self.position = f"±{limits.max_position_qty}"
+        self.collar = str(limits.price_collar_bps)
+        self.reference = f"a mid at most {limits.reference_max_age_ms} ms old"
+
+
+_LIMIT_TEXTS: dict[int, _LimitTexts] = {}
+
+
+def _texts(limits: InstrumentLimits) -> _LimitTexts:
+    texts = _LIMIT_TEXTS.get(id(limits))
+    if texts is None or texts.limits is not limits:
+        if len(_LIMIT_TEXTS) >= 256:
+            _LIMIT_TEXTS.clear()
+        texts = _LIMIT_TEXTS[id(limits)] = _LimitTexts(limits)
+    return texts
+
+
 class KillSwitchRule:
     """Rejects every intent an engaged kill-switch scope covers (all, or a script, venue or instrument)."""
 
@@ -64,7 +96,10 @@ class KillSwitchRule:
             scope, actor, why = blocked
             where = "" if scope == "all" else f"{scope} "
             return RiskCheck(rule=self.name, passed=False, value=f"{where}engaged by {actor}: {why}", limit="released")
-        return RiskCheck(rule=self.name, passed=True, value="released", limit="released")
+        return _RELEASED
+
+
+_RELEASED = RiskCheck(rule=KillSwitchRule.name, passed=True, value="released", limit="released")
 
 
 class KnownInstrumentRule:
@@ -73,8 +108,19 @@ class KnownInstrumentRule:
     name = "known_instrument"
     reason = ReasonCode.UNKNOWN_INSTRUMENT
 
+    def __init__(self) -> None:
+        self._passed: dict[str, RiskCheck] = {}  # by registered instrument id
+
     def check(self, intent: OrderIntent, ctx: RuleContext) -> RiskCheck:
-        return RiskCheck(rule=self.name, passed=ctx.instrument is not None, value=repr(intent.instrument_id),
+        if ctx.instrument is not None:
+            check = self._passed.get(intent.instrument_id)
+            if check is None:
+                if len(self._passed) >= _CACHE_MAX:
+                    self._passed.clear()
+                check = self._passed[intent.instrument_id] = RiskCheck(
+                    rule=self.name, passed=True, value=repr(intent.instrument_id), limit="a registered instrument id")
+            return check
+        return RiskCheck(rule=self.name, passed=False, value=repr(intent.instrument_id),
                          limit="a registered instrument id")
 
 
@@ -84,7 +130,19 @@ class LimitsConfiguredRule:
     name = "limits_configured"
     reason = ReasonCode.NO_LIMITS
 
+    def __init__(self) -> None:
+        self._passed: dict[str, RiskCheck] = {}  # by instrument id with limits
+
     def check(self, intent: OrderIntent, ctx: RuleContext) -> RiskCheck:
+        if ctx.limits is not None and isinstance(intent.instrument_id, str):
+            check = self._passed.get(intent.instrument_id)
+            if check is None:
+                if len(self._passed) >= _CACHE_MAX:
+                    self._passed.clear()
+                check = self._passed[intent.instrument_id] = RiskCheck(
+                    rule=self.name, passed=True, value=repr(intent.instrument_id),
+                    limit="an instrument with [instruments.ID] limits")
+            return check
         return RiskCheck(rule=self.name, passed=ctx.limits is not None, value=repr(intent.instrument_id),
                          limit="an instrument with [instruments.ID] limits")
 
@@ -99,7 +157,7 @@ class ValidIntentRule:
         problem, expected = self._problem(intent)
         if problem:
             return RiskCheck(rule=self.name, passed=False, value=problem, limit=expected)
-        return RiskCheck(rule=self.name, passed=True, value="well-formed", limit="well-formed")
+        return _WELL_FORMED
 
     @staticmethod
     def _problem(intent: OrderIntent) -> tuple[str, str]:
@@ -118,6 +176,9 @@ class ValidIntentRule:
         return "", ""
 
 
+_WELL_FORMED = RiskCheck(rule=ValidIntentRule.name, passed=True, value="well-formed", limit="well-formed")
+
+
 class MaxOrderQtyRule:
     """Rejects an order larger than ``max_order_qty`` (base units or contracts)."""
 
@@ -128,8 +189,9 @@ class MaxOrderQtyRule:
         if ctx.instrument is None or ctx.limits is None:
             return _not_ready(self.name, "no instrument or limits")
         size = ctx.instrument.lots_to_size(intent.qty_lots)
-        limit = ctx.limits.max_order_qty
-        return RiskCheck(rule=self.name, passed=size <= limit, value=str(size), limit=str(limit))
+        limits = ctx.limits
+        return RiskCheck(rule=self.name, passed=size <= limits.max_order_qty, value=str(size),
+                         limit=_texts(limits).order_qty)
 
 
 class ReferencePriceRule:
@@ -141,11 +203,21 @@ class ReferencePriceRule:
     def check(self, intent: OrderIntent, ctx: RuleContext) -> RiskCheck:
         if ctx.limits is None:
             return _not_ready(self.name, "no limits")
-        limit = f"a mid at most {ctx.limits.reference_max_age_ms} ms old"
+        limit = _texts(ctx.limits).reference
         problem = ctx.reference_problem()
         if problem:
             return RiskCheck(rule=self.name, passed=False, value=problem, limit=limit)
-        return RiskCheck(rule=self.name, passed=True, value=f"mid {ctx.reference().mid_ticks} ticks", limit=limit)
+        mid = ctx.reference().mid_ticks
+        key = (mid, limit)
+        check = self._passed.get(key)
+        if check is None:
+            if len(self._passed) >= _CACHE_MAX:
+                self._passed.clear()
+            check = self._passed[key] = RiskCheck(rule=self.name, passed=True, value=f"mid {mid} ticks", limit=limit)
+        return check
+
+    def __init__(self) -> None:
+        self._passed: dict[tuple[object, str], RiskCheck] = {}  # by (exact mid, limit text)
 
 
 class PriceCollarRule:
@@ -159,7 +231,7 @@ class PriceCollarRule:
             return _not_ready(self.name, "no limits")
         limit = ctx.limits.price_collar_bps
         if intent.order_type is OrderType.MARKET:
-            return RiskCheck(rule=self.name, passed=True, value="market order", limit=str(limit))
+            return RiskCheck(rule=self.name, passed=True, value="market order", limit=_texts(ctx.limits).collar)
         mid = ctx.reference().mid_ticks
         if ctx.reference_problem() or mid is None or not _is_int(intent.price_ticks):
             return _not_ready(self.name, "no fresh reference mid or no limit price")
@@ -167,8 +239,8 @@ class PriceCollarRule:
             decimal_context.prec = _PRECISION
             distance = abs(Decimal(intent.price_ticks) - mid)  # type: ignore[arg-type]
             passed = distance * _BPS <= limit * mid
-            bps = (distance * _BPS / mid).quantize(Decimal("0.0001"))
-        return RiskCheck(rule=self.name, passed=passed, value=str(bps), limit=str(limit))
+            bps = (distance * _BPS / mid).quantize(_BPS_STEP)
+        return RiskCheck(rule=self.name, passed=passed, value=str(bps), limit=_texts(ctx.limits).collar)
 
 
 class MaxOrderValueRule:
@@ -195,8 +267,9 @@ class MaxOrderValueRule:
         with localcontext() as decimal_context:
             decimal_context.prec = _PRECISION
             notional = ctx.instrument.notional_quote(price_ticks, intent.qty_lots)
-        limit = ctx.limits.max_order_notional_usd
-        return RiskCheck(rule=self.name, passed=notional <= limit, value=str(notional), limit=str(limit))
+        limits = ctx.limits
+        return RiskCheck(rule=self.name, passed=notional <= limits.max_order_notional_usd, value=str(notional),
+                         limit=_texts(limits).order_value)
 
 
 class MaxPositionRule:
@@ -216,7 +289,7 @@ class MaxPositionRule:
             return _not_ready(self.name, "no instrument, limits or side")
         position = ctx.exposure.position_lots(instrument.id)
         working = ctx.exposure.open_order_lots(instrument.id, intent.side)
-        limit = f"±{limits.max_position_qty}"
+        limit = _texts(limits).position
         if not _is_int(position) or not _is_int(working) or working < 0:
             return RiskCheck(rule=self.name, passed=False,
                              value=f"invalid exposure: position {position!r}, working {working!r}", limit=limit)
@@ -261,7 +334,7 @@ class RegimeRule:
     def check(self, intent: OrderIntent, ctx: RuleContext) -> RiskCheck:
         policy = self._policies.get(intent.script_id) if isinstance(intent.script_id, str) else None
         if policy is None:
-            return RiskCheck(rule=self.name, passed=True, value="script not regime-gated", limit="any regime")
+            return _NOT_GATED
         allowed = policy.allowed_text()
         instrument = ctx.instrument
         if instrument is None or not isinstance(intent.side, Side) or not _is_int(intent.qty_lots):
@@ -282,6 +355,9 @@ class RegimeRule:
         verdict = "reduces" if reducing else "increases"
         return RiskCheck(rule=self.name, passed=reducing, value=f"{_regime_text(outside)} ({verdict} {move})",
                          limit=allowed)
+
+
+_NOT_GATED = RiskCheck(rule=RegimeRule.name, passed=True, value="script not regime-gated", limit="any regime")
 
 
 def worst_case_move(side: Side, qty_lots: int, position_lots: int, working_lots: int) -> tuple[int, int]:
@@ -326,10 +402,11 @@ class FlowRules:
 
 
 def default_rules(kill_switch: KillSwitch, board: RegimeBoard, policies: Mapping[str, RegimePolicy],
-                  flow: FlowRules, *, trading_state: RiskRule,
+                  flow: FlowRules, *, trading_state: RiskRule, breakers: tuple[RiskRule, ...] = (),
                   portfolio: tuple[RiskRule, ...] = ()) -> tuple[RiskRule, ...]:
     """Every rule, in the order the gate runs them: kill switch first, then the execution throttle, the
-    instrument checks, the trading state (ACTIVE / REDUCING / HALTED), the intent checks, regime before
+    instrument checks, the loss breakers ``breakers`` (drawdown, daily loss; :mod:`arbkit.risk.breakers`),
+    the trading state (ACTIVE / REDUCING / HALTED), the intent checks, regime before
     the price checks, and last the duplicate check and the message limit, which judge only an order that
     would otherwise be sent. The account-level rules ``portfolio`` (built by
     :func:`arbkit.risk.rules_portfolio.portfolio_rules`) run right after ``max_position``, when given."""
@@ -338,6 +415,7 @@ def default_rules(kill_switch: KillSwitch, board: RegimeBoard, policies: Mapping
         flow.throttle,
         KnownInstrumentRule(),
         flow.restricted,
+        *breakers,
         trading_state,
         LimitsConfiguredRule(),
         ValidIntentRule(),

@@ -37,6 +37,7 @@ from arbkit.core.messages import OrderIntent, RiskCheck
 from arbkit.risk.context import Reference, RuleContext
 from arbkit.risk.portfolio_config import PortfolioLimits
 from arbkit.risk.reasons import ReasonCode
+from arbkit.risk.reducing import judge_reducing
 from arbkit.risk.var import historical_var, parametric_var
 
 _CENT = Decimal("0.01")
@@ -104,6 +105,8 @@ class Book:
         self._instruments = instruments
         self._ctx = ctx
         self._marks: dict[str, int] = {}
+        self._gross: dict[str, Decimal] = {}
+        self._after: tuple[OrderIntent, Book] | None = None
 
     def _instrument(self, instrument_id: str) -> Instrument:
         if instrument_id not in self._instruments:
@@ -120,13 +123,18 @@ class Book:
         return self._marks[instrument_id]
 
     def gross_usd(self, instrument_id: str) -> Decimal:
-        """Worst-case gross notional of one instrument in USD."""
+        """Worst-case gross notional of one instrument in USD (computed once per book)."""
+        cached = self._gross.get(instrument_id)
+        if cached is not None:
+            return cached
         position, buys, sells = self.lots.get(instrument_id, (0, 0, 0))
         gross = max(abs(position + buys), abs(position - sells))
         if gross == 0:
-            return Decimal(0)
-        instrument = self._instrument(instrument_id)
-        return instrument.notional_quote(self.mark_ticks(instrument_id), gross)
+            value = Decimal(0)
+        else:
+            value = self._instrument(instrument_id).notional_quote(self.mark_ticks(instrument_id), gross)
+        self._gross[instrument_id] = value
+        return value
 
     def net_usd(self, instrument_id: str) -> float:
         """Signed net exposure (position + buys − sells) of one instrument in USD."""
@@ -143,7 +151,9 @@ class Book:
         return sum((self.gross_usd(i) for i in (self.lots if ids is None else ids)), Decimal(0))
 
     def with_intent(self, intent: OrderIntent) -> Book:
-        """A copy with the intent's lots added to its side."""
+        """A copy with the intent's lots added to its side (the same copy for the same intent)."""
+        if self._after is not None and self._after[0] is intent:
+            return self._after[1]
         lots = dict(self.lots)
         position, buys, sells = lots.get(intent.instrument_id, (0, 0, 0))
         if intent.side is Side.BUY:
@@ -153,6 +163,7 @@ class Book:
         lots[intent.instrument_id] = (position, buys, sells)
         after = Book(lots, self._instruments, self._ctx)
         after._marks = self._marks
+        self._after = (intent, after)
         return after
 
 
@@ -167,21 +178,37 @@ def _lots(values: Sequence[object], what: str) -> tuple[int, int, int]:
     return position, buys, sells  # type: ignore[return-value]
 
 
+def _is_book_view(view: object) -> bool:
+    """``isinstance(view, BookExposure)``, cached per type (a protocol check walks every attribute)."""
+    kind = type(view)
+    known = _BOOK_VIEW_TYPES.get(kind)
+    if known is None:
+        known = _BOOK_VIEW_TYPES[kind] = isinstance(view, BookExposure)
+    return known
+
+
+_BOOK_VIEW_TYPES: dict[type, bool] = {}
+
+
 def account_book(intent: OrderIntent, ctx: RuleContext, instruments: InstrumentRegistry) -> Book:
-    """The whole account's book (every instrument with exposure, and the intent's)."""
+    """The whole account's book (every instrument with exposure, and the intent's), built once per evaluation."""
+    cached = ctx.memo.get("account_book")
+    if isinstance(cached, Book):
+        return cached
     view = ctx.exposure
-    if not isinstance(view, BookExposure):
+    if not _is_book_view(view):
         raise _Closed("the exposure view has no instrument list")
-    ids = set(view.instrument_ids()) | {intent.instrument_id}
+    ids = set(view.instrument_ids()) | {intent.instrument_id}  # type: ignore[attr-defined]
     lots = {i: _lots((view.position_lots(i), view.open_order_lots(i, Side.BUY), view.open_order_lots(i, Side.SELL)), i)
             for i in sorted(ids)}
-    return Book(lots, instruments, ctx)
+    book = ctx.memo["account_book"] = Book(lots, instruments, ctx)
+    return book
 
 
 def script_book(intent: OrderIntent, ctx: RuleContext, instruments: InstrumentRegistry) -> Book:
     """The intent's script's own book: its fills and its working orders, on every instrument with exposure."""
     view = ctx.exposure
-    if not isinstance(view, BookExposure):
+    if not _is_book_view(view):
         raise _Closed("the exposure view has no per-script exposure")
     script = intent.script_id
     ids = set(view.instrument_ids()) | {intent.instrument_id}
@@ -201,6 +228,17 @@ def _ready(intent: OrderIntent, ctx: RuleContext) -> Instrument | None:
 
 def _usd(value: Decimal) -> str:
     return f"{value.quantize(_CENT)}"
+
+
+_UNLIMITED: dict[tuple[str, str], RiskCheck] = {}
+
+
+def _unlimited(name: str, value: str) -> RiskCheck:
+    """The passing verdict of a rule whose limit is not configured (frozen, so built once and shared)."""
+    check = _UNLIMITED.get((name, value))
+    if check is None:
+        check = _UNLIMITED[(name, value)] = RiskCheck(rule=name, passed=True, value=value, limit="none")
+    return check
 
 
 def _bounded(name: str, before: Decimal, after: Decimal, limit: Decimal, what: str) -> RiskCheck:
@@ -227,7 +265,7 @@ class ExposureLimitRule:
         script_limit = self._limits.script_limit(intent.script_id) if isinstance(intent.script_id, str) else None
         account_limit = self._limits.max_account_gross_notional_usd
         if script_limit is None and account_limit is None:
-            return RiskCheck(rule=self.name, passed=True, value="no exposure limit set", limit="none")
+            return _unlimited(self.name, "no exposure limit set")
         if _ready(intent, ctx) is None:
             return RiskCheck(rule=self.name, passed=False, value="no instrument, side or quantity",
                              limit="checked by an earlier rule")
@@ -265,7 +303,7 @@ class LeverageRule:
     def check(self, intent: OrderIntent, ctx: RuleContext) -> RiskCheck:
         limit, equity = self._limits.max_leverage, self._limits.account_equity_usd
         if limit is None or equity is None:
-            return RiskCheck(rule=self.name, passed=True, value="no leverage limit set", limit="none")
+            return _unlimited(self.name, "no leverage limit set")
         if _ready(intent, ctx) is None:
             return RiskCheck(rule=self.name, passed=False, value="no instrument, side or quantity",
                              limit="checked by an earlier rule")
@@ -296,7 +334,7 @@ class SectorExposureRule:
         sector = self._limits.sectors.get(intent.instrument_id) if isinstance(intent.instrument_id, str) else None
         limit = self._limits.max_sector_gross_notional_usd.get(sector) if sector is not None else None
         if limit is None:
-            return RiskCheck(rule=self.name, passed=True, value="no sector limit for the instrument", limit="none")
+            return _unlimited(self.name, "no sector limit for the instrument")
         if _ready(intent, ctx) is None:
             return RiskCheck(rule=self.name, passed=False, value="no instrument, side or quantity",
                              limit="checked by an earlier rule")
@@ -341,12 +379,15 @@ class CorrelationBoundRule:
     def check(self, intent: OrderIntent, ctx: RuleContext) -> RiskCheck:
         bound = self._bound
         if bound is None:
-            return RiskCheck(rule=self.name, passed=True, value="no correlation bound set", limit="none")
+            return _unlimited(self.name, "no correlation bound set")
         limit = f"correlation {bound.max_correlation} while concentration > {bound.max_concentration}"
+        if _ready(intent, ctx) is None:
+            return RiskCheck(rule=self.name, passed=False, value="no instrument, side or quantity",
+                             limit="checked by an earlier rule")
         sigma = None if self._covariance is None else self._covariance.get()
-        if _ready(intent, ctx) is None or sigma is None or self._covariance is None:
-            return RiskCheck(rule=self.name, passed=False, value="no instrument, side, quantity or covariance",
-                             limit=limit)
+        if sigma is None or self._covariance is None:
+            return _not_ready(self.name, "no return covariance yet (no source, or fewer returns than it needs)",
+                              intent, ctx, limit)
         try:
             w, w_after = _vectors(account_book(intent, ctx, self._instruments), intent, self._covariance.instrument_ids)
         except _Closed as exc:
@@ -403,7 +444,7 @@ class VarLimitRule:
     def check(self, intent: OrderIntent, ctx: RuleContext) -> RiskCheck:
         var = self._var
         if var is None or (var.max_parametric_var_usd is None and var.max_historical_var_usd is None):
-            return RiskCheck(rule=self.name, passed=True, value="no VaR limit set", limit="none")
+            return _unlimited(self.name, "no VaR limit set")
         if _ready(intent, ctx) is None:
             return RiskCheck(rule=self.name, passed=False, value="no instrument, side or quantity",
                              limit="checked by an earlier rule")
@@ -414,7 +455,8 @@ class VarLimitRule:
             if var.max_parametric_var_usd is not None:
                 sigma = None if self._covariance is None else self._covariance.get()
                 if sigma is None or self._covariance is None:
-                    raise _Closed("no covariance for parametric VaR")
+                    return _not_ready(self.name, "no return covariance yet for parametric VaR", intent, ctx,
+                                      "a ready covariance, or a reducing intent")
                 w, w_after = _vectors(book, intent, self._covariance.instrument_ids)
                 before = parametric_var(w, sigma, confidence=confidence, horizon_intervals=horizon)
                 after = parametric_var(w_after, sigma, confidence=confidence, horizon_intervals=horizon)
@@ -425,7 +467,9 @@ class VarLimitRule:
             if var.max_historical_var_usd is not None:
                 rows = None if self._returns is None else self._returns.get()
                 if rows is None or self._returns is None or rows.shape[0] < var.min_history:
-                    raise _Closed(f"fewer than min_history {var.min_history} returns for historical VaR")
+                    seen = 0 if rows is None else rows.shape[0]
+                    return _not_ready(self.name, f"{seen} returns, fewer than min_history {var.min_history} for "
+                                      "historical VaR", intent, ctx, "a full return window, or a reducing intent")
                 w, w_after = _vectors(book, intent, self._returns.instrument_ids)
                 before = historical_var(w, rows, confidence=confidence, horizon_intervals=horizon)
                 after = historical_var(w_after, rows, confidence=confidence, horizon_intervals=horizon)
@@ -434,6 +478,12 @@ class VarLimitRule:
             return check
         except _Closed as exc:
             return RiskCheck(rule=self.name, passed=False, value=str(exc), limit="a valued book")
+
+
+def _not_ready(rule: str, why: str, intent: OrderIntent, ctx: RuleContext, limit: str) -> RiskCheck:
+    """Fail closed while a return source is not ready, except for an intent that only reduces its position."""
+    reducing, move = judge_reducing(intent, ctx)
+    return RiskCheck(rule=rule, passed=reducing, value=f"{why}; {move}", limit=limit)
 
 
 def _dec(value: float) -> Decimal:

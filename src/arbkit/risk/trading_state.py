@@ -17,54 +17,23 @@ A script's effective state is the more restrictive of its own state and the acco
 
 from __future__ import annotations
 
-from enum import Enum
-
 from arbkit.core.enums import Side
 from arbkit.core.messages import OrderIntent, RiskCheck
 from arbkit.risk.context import RuleContext
-from arbkit.risk.errors import RiskError
 from arbkit.risk.reasons import ReasonCode
 from arbkit.risk.rules import is_reducing, worst_case_move
+from arbkit.risk.states import (
+    ACCOUNT_SCOPE,
+    SCRIPT_PREFIX,
+    STATE_RANK,
+    TradingState,
+    check_scope,
+    check_state,
+    script_scope,
+)
 
-ACCOUNT_SCOPE = "account"
-"""The scope of the whole account (every script)."""
-
-SCRIPT_PREFIX = "script:"
-"""Prefix of a script scope: ``"script:basis"``."""
-
-
-class TradingState(str, Enum):
-    """What new intents may do, from least to most restrictive."""
-
-    ACTIVE = "ACTIVE"
-    REDUCING = "REDUCING"
-    HALTED = "HALTED"
-
-
-_RANK = {TradingState.ACTIVE: 0, TradingState.REDUCING: 1, TradingState.HALTED: 2}
-
-
-def script_scope(script_id: str) -> str:
-    """The scope string of one script (``script_scope("basis") == "script:basis"``)."""
-    return f"{SCRIPT_PREFIX}{script_id}"
-
-
-def check_scope(scope: object) -> str:
-    """Return ``scope`` if it is ``"account"`` or ``"script:<non-empty id>"``; else :class:`RiskError`."""
-    if scope == ACCOUNT_SCOPE or (isinstance(scope, str) and scope.startswith(SCRIPT_PREFIX)
-                                  and len(scope) > len(SCRIPT_PREFIX)):
-        return scope  # type: ignore[return-value]
-    raise RiskError(f"trading state scope {scope!r} is not valid; allowed: {ACCOUNT_SCOPE!r} or "
-                    f"'{SCRIPT_PREFIX}<script id>'")
-
-
-def check_state(state: object) -> TradingState:
-    """``state`` as a :class:`TradingState` (the enum or its value); else :class:`RiskError` naming the allowed ones."""
-    try:
-        return TradingState(state)
-    except ValueError:
-        raise RiskError(f"trading state {state!r} is not valid; allowed: "
-                        f"{', '.join(s.value for s in TradingState)}") from None
+__all__ = ["ACCOUNT_SCOPE", "SCRIPT_PREFIX", "TradingState", "TradingStateRule", "TradingStates", "check_scope",
+           "check_state", "script_scope"]
 
 
 class TradingStates:
@@ -91,13 +60,13 @@ class TradingStates:
         """The more restrictive of the account's state and ``script_id``'s."""
         own = self._states.get(script_scope(script_id), TradingState.ACTIVE)
         account = self._states.get(ACCOUNT_SCOPE, TradingState.ACTIVE)
-        return own if _RANK[own] >= _RANK[account] else account
+        return own if STATE_RANK[own] >= STATE_RANK[account] else account
 
     def governing(self, script_id: str) -> tuple[str, TradingState]:
         """``(scope, state)`` that sets ``script_id``'s effective state (the account on a tie)."""
         own = self._states.get(script_scope(script_id), TradingState.ACTIVE)
         account = self._states.get(ACCOUNT_SCOPE, TradingState.ACTIVE)
-        if _RANK[own] > _RANK[account]:
+        if STATE_RANK[own] > STATE_RANK[account]:
             return script_scope(script_id), own
         return ACCOUNT_SCOPE, account
 

@@ -17,8 +17,8 @@ wᵀΣw = 1e10 × (1e-4 + 4e-4 + 2 × 1e-4) = 7e6, so VaR(99 %) = 2.326348 × 26
 
 from __future__ import annotations
 
+import functools
 import math
-from collections import deque
 from collections.abc import Sequence
 from statistics import NormalDist
 
@@ -27,6 +27,7 @@ import numpy as np
 from arbkit.risk.errors import RiskError
 
 
+@functools.lru_cache(maxsize=64)
 def z_score(confidence: float) -> float:
     """One-sided standard normal quantile (2.326348 at 0.99)."""
     if not 0 < confidence < 1:
@@ -52,8 +53,9 @@ def historical_var(weights: np.ndarray, returns: np.ndarray, *, confidence: floa
     if returns.shape[0] == 0:
         raise RiskError("historical VaR needs at least one past return")
     pnl = returns @ weights
-    quantile = float(np.quantile(pnl, 1 - confidence, method="lower"))
-    return max(-quantile, 0.0) * math.sqrt(horizon_intervals)
+    k = math.floor((pnl.shape[0] - 1) * (1 - confidence))  # numpy's "lower" index, without a full sort
+    quantile = float(np.partition(pnl, k)[k])
+    return (max(-quantile, 0.0) + 0.0) * math.sqrt(horizon_intervals)  # + 0.0: never -0.0
 
 
 class EwmaCovariance:
@@ -96,26 +98,37 @@ class EwmaCovariance:
 
 
 class ReturnWindow:
-    """The last ``size`` return vectors (the historical-simulation window)."""
+    """The last ``size`` return vectors (the historical-simulation window), in a preallocated ring."""
 
     def __init__(self, instrument_ids: Sequence[str], size: int) -> None:
         if isinstance(size, bool) or not isinstance(size, int) or size <= 0:
             raise RiskError(f"size must be an int > 0, got {size!r}")
         self.instrument_ids = tuple(instrument_ids)
-        self._rows: deque[np.ndarray] = deque(maxlen=size)
+        self._ring = np.zeros((size, len(self.instrument_ids)))
+        self._count = 0
+        self._view: np.ndarray | None = None
 
     def update(self, returns: Sequence[float]) -> None:
         """Append one interval's returns (fractions, one per instrument)."""
         r = np.asarray(returns, dtype=float)
         if r.shape != (len(self.instrument_ids),) or not np.all(np.isfinite(r)):
             raise RiskError(f"returns must be {len(self.instrument_ids)} finite numbers, got {returns!r}")
-        self._rows.append(r)
+        self._ring[self._count % self._ring.shape[0]] = r
+        self._count += 1
+        self._view = None
 
     def get(self) -> np.ndarray:
-        """Rows of returns, oldest first (shape: intervals × instruments)."""
-        if not self._rows:
-            return np.empty((0, len(self.instrument_ids)))
-        return np.vstack(list(self._rows))
+        """Rows of returns, oldest first (shape: intervals × instruments); read-only, rebuilt after an update."""
+        if self._view is None:
+            size = self._ring.shape[0]
+            if self._count <= size:
+                view = self._ring[: self._count].copy()
+            else:
+                start = self._count % size
+                view = np.concatenate((self._ring[start:], self._ring[:start]))
+            view.flags.writeable = False
+            self._view = view
+        return self._view
 
 
 class MarkSampler:

@@ -11,10 +11,23 @@ from typing import Protocol
 from arbkit.core.messages import Fill, Order, OrderIntent, RiskDecision
 from arbkit.oms.order_manager import OrderManager
 from arbkit.portfolio.portfolio import Portfolio
+from arbkit.portfolio.script_books import ScriptBooks
 from arbkit.risk.gate import RiskGate
 from arbkit.risk.kill_switch import ALL_SCOPE, scope_covers
 from arbkit.sim.events import CancelRejected, OrderAccepted, OrderCanceled, OrderFilled, OrderRejected, VenueEvent
 from arbkit.system.kill_report import KillReport
+
+
+class PostTradeControl(Protocol):
+    """A control that watches fills and the clock after the fact (loss breakers, position reconciliation)."""
+
+    def on_fill(self, fill: Fill, now_ns: int) -> object:
+        """A fill was applied to the OMS and the portfolio."""
+        ...
+
+    def on_time(self, now_ns: int) -> object:
+        """The engine clock reached ``now_ns``."""
+        ...
 
 
 class Venue(Protocol):
@@ -37,13 +50,19 @@ class OrderPath:
         oms: order state (journals orders and fills).
         venue: where approved orders go.
         portfolio: receives fills.
+        script_books: receive fills too, per script (a new one if None).
+        post_trade: controls told of every fill after it is applied, and of the clock through :meth:`on_time`
+            (:class:`~arbkit.system.pnl_monitor.PnlMonitor`, :class:`~arbkit.system.position_reconciler.PositionReconciler`).
 
     The gate hears of every fill (:meth:`RiskGate.on_fill`, execution throttle) and every cancel sent
     (:meth:`RiskGate.on_cancel_sent`, message limits) here, whatever the mode.
     """
 
-    def __init__(self, gate: RiskGate, oms: OrderManager, venue: Venue, portfolio: Portfolio) -> None:
+    def __init__(self, gate: RiskGate, oms: OrderManager, venue: Venue, portfolio: Portfolio,
+                 post_trade: list[PostTradeControl] | None = None, script_books: ScriptBooks | None = None) -> None:
         self.gate = gate
+        self.script_books = script_books if script_books is not None else ScriptBooks(portfolio.instruments)
+        self.post_trade = list(post_trade or [])
         self.oms = oms
         self.venue = venue
         self.portfolio = portfolio
@@ -91,6 +110,11 @@ class OrderPath:
         self.kill_reports.append(report)
         return report
 
+    def on_time(self, now_ns: int) -> None:
+        """Tell the post-trade controls the engine clock reached ``now_ns`` (each checks on its own interval)."""
+        for control in self.post_trade:
+            control.on_time(now_ns)
+
     def _resolve_kills(self, client_order_id: str, canceled: bool) -> None:
         for report in self.kill_reports:
             if not report.complete:
@@ -107,8 +131,13 @@ class OrderPath:
                 if not self.oms.apply_fill(event.fill):
                     continue  # a repeated fill: the OMS ignored and counted it
                 self.portfolio.apply_fill(event.fill)
+                self.script_books.apply_fill(event.fill)
                 self.gate.on_fill(event.fill)
                 self.fills.append(event.fill)
+                if self.post_trade:
+                    now_ns = self.gate.clock_ns()
+                    for control in self.post_trade:
+                        control.on_fill(event.fill, now_ns)
                 if not self.oms.get(event.fill.client_order_id).status.is_open:
                     self._resolve_kills(event.fill.client_order_id, canceled=False)
             elif isinstance(event, OrderAccepted):

@@ -43,6 +43,16 @@ class BookMarketView:
         return mid, self._updated_ns[instrument_id]
 
 
+    def marks(self) -> dict[str, int]:
+        """Mark per instrument: the mid rounded to a tick, for every synced book with both sides (ticks)."""
+        marks = {}
+        for instrument_id in self._updated_ns:
+            reference = self.reference_price(instrument_id)
+            if reference is not None:
+                marks[instrument_id] = int(round(reference[0]))
+        return marks
+
+
 class PortfolioExposure:
     """Exposure for the risk gate: filled position from the portfolio, working lots from the OMS."""
 
@@ -64,9 +74,9 @@ class PortfolioExposure:
         return sorted(set(self._portfolio.instrument_ids()) | {o.instrument_id for o in self._oms.open_orders()})
 
     def script_position_lots(self, script_id: str, instrument_id: str) -> int:
-        """Signed lots filled by ``script_id`` on ``instrument_id`` (its unique fills in the OMS)."""
-        return sum(int(f.side) * f.qty_lots for f in self._oms.fills()
-                   if f.script_id == script_id and f.instrument_id == instrument_id)
+        """Signed lots filled by ``script_id`` on ``instrument_id`` (its unique fills in the OMS, which keeps the
+        sum up to date as it applies them)."""
+        return self._oms.script_position_lots(script_id, instrument_id)
 
     def script_open_order_lots(self, script_id: str, instrument_id: str, side: Side) -> int:
         """Lots of ``script_id``'s open and in-flight orders on ``side`` of ``instrument_id``."""
