@@ -18,6 +18,8 @@ from collections.abc import Mapping
 from decimal import Decimal
 from typing import Any
 
+import msgspec
+
 from arbkit.audit import kinds
 from arbkit.audit.alerts import Alert, AlertBus
 from arbkit.audit.journal import Journal
@@ -50,6 +52,8 @@ CONFIG_ACTOR = "risk_config"
 
 BREAKER_ACTOR = "risk_gate:breaker"
 """Actor of the trading-state changes a tripped loss breaker makes."""
+
+_RUNTIME_SECTIONS = ("restrictions", "duplicates", "messages", "throttle", "portfolio")
 
 USD_QUOTES = frozenset({"USD", "USDT", "USDC"})
 """Quote currencies whose notional counts 1:1 as USD for ``max_order_notional_usd``."""
@@ -106,6 +110,7 @@ class RiskGate:
             trading_state=TradingStateRule(self._trading),
             breakers=(DrawdownRule(self._breakers), DailyLossRule(self._breakers)),
             portfolio=portfolio_rules(config.portfolio, instruments, covariance, returns))
+        self._return_sources = (covariance, returns)
         self._rejections: Counter[str] = Counter()
         self._approvals = 0
         journal.append(kinds.CONFIG, ts_ns=clock.now_ns(), actor=GATE_ACTOR,
@@ -355,6 +360,42 @@ class RiskGate:
                              payload={"action": "set_breaker_limits", "scope": scope, "old": old, "new": limits,
                                       "actor": actor, "reason": reason})
         self._breakers.set_limits(scope, limits)
+
+    def set_risk_section(self, section: str, table: Mapping[str, Any], actor: str, reason: str) -> None:
+        """Replace one section of the risk config at runtime: ``restrictions``, ``duplicates``, ``messages``,
+        ``throttle`` or ``portfolio``, given as its TOML table (validated as at load; a bad table changes
+        nothing). Journaled (kind ``"config"``, action ``set_risk_section``) with old, new, who and why.
+
+        State the rules keep survives: remembered intents, counted messages and fills, disabled scripts.
+        A ``portfolio`` with a VaR or correlation limit needs the return sources the engine was built with
+        (a config that had one of them at start); otherwise :class:`RiskError`.
+        """
+        _require_text("set_risk_section", actor, reason)
+        if section not in _RUNTIME_SECTIONS:
+            raise RiskError(f"set_risk_section: section {section!r} cannot be changed at runtime; allowed: "
+                            f"{', '.join(_RUNTIME_SECTIONS)} (instrument limits: set_limits; breakers: "
+                            "set_breaker_limits; states: set_trading_state)")
+        new = RiskConfig.from_toml_dict({section: table})
+        value = getattr(new, section)
+        if section == "restrictions":
+            unknown = [i for i in (*value.restricted_instruments, *value.instruments) if i not in self._instruments]
+            if unknown:
+                raise ConfigError(f"restrictions names unknown instrument {unknown[0]!r}")
+        if section == "portfolio" and value.needs_returns and self._return_sources == (None, None):
+            raise RiskError("set_risk_section: a VaR or correlation limit needs return sources, and this engine was "
+                            "built without them; start it with [portfolio.var] or [portfolio.correlation] set")
+        old = getattr(self._flow_config, section)
+        self._journal.append(kinds.CONFIG, ts_ns=self._clock.now_ns(), actor=actor,
+                             payload={"action": "set_risk_section", "section": section, "old": old, "new": value,
+                                      "actor": actor, "reason": reason})
+        self._flow_config = msgspec.structs.replace(self._flow_config, **{section: value})
+        if section == "portfolio":
+            fresh = {rule.name: rule for rule in portfolio_rules(value, self._instruments, *self._return_sources)}
+            self._rules = tuple(fresh.get(rule.name, rule) for rule in self._rules)
+        else:
+            rule = {"restrictions": self._flow.restricted, "duplicates": self._flow.duplicate,
+                    "messages": self._flow.messages, "throttle": self._flow.throttle}[section]
+            rule.reconfigure(value)
 
     def grant_override(self, *, intent_id: str, script_id: str, rules: tuple[str, ...] | list[str], approver: str,
                        reason: str, expires_ns: int) -> Override:

@@ -45,6 +45,12 @@ class RestrictedRule:
         self._permissions = dict(config.instruments)
         self._passed: dict[tuple[str, str], RiskCheck] = {}  # by (script, instrument id); the config is frozen
 
+    def reconfigure(self, config: RestrictionsConfig) -> None:
+        """Use ``config`` from now on (the gate journals the change)."""
+        self._restricted = frozenset(config.restricted_instruments)
+        self._permissions = dict(config.instruments)
+        self._passed.clear()
+
     def check(self, intent: OrderIntent, ctx: RuleContext) -> RiskCheck:
         instrument = ctx.instrument
         if instrument is None:
@@ -100,6 +106,13 @@ class DuplicateRule:
         self._limit = f"a new intent_id, and no identical intent within duplicate_window_ms {self.window_ms}"
         self._no_duplicate = RiskCheck(rule=self.name, passed=True, value="no identical intent", limit=self._limit)
 
+    def reconfigure(self, config: DuplicatesConfig) -> None:
+        """Use ``config``'s window from now on; the approved intents remembered so far stay remembered."""
+        self.window_ms = config.duplicate_window_ms
+        self._window_ns = config.duplicate_window_ms * NANOS_PER_MILLI
+        self._limit = f"a new intent_id, and no identical intent within duplicate_window_ms {self.window_ms}"
+        self._no_duplicate = RiskCheck(rule=self.name, passed=True, value="no identical intent", limit=self._limit)
+
     def check(self, intent: OrderIntent, ctx: RuleContext) -> RiskCheck:
         limit = self._limit
         if intent.intent_id in self._sent_ids:
@@ -145,6 +158,15 @@ class MaxMessagesRule:
         self._config = config
         self._scripts: dict[str, SlidingWindowCount] = {}
         self._venues: dict[str, SlidingWindowCount] = {}
+
+    def reconfigure(self, config: MessagesConfig) -> None:
+        """Use ``config``'s limits from now on, keeping the messages counted so far (a longer window counts
+        only the messages still remembered, those within the old window)."""
+        self._config = config
+        for key, counter in self._scripts.items():
+            counter.window_ns = config.for_script(key).message_window_ms * NANOS_PER_MILLI
+        for key, counter in self._venues.items():
+            counter.window_ns = config.for_venue(key).message_window_ms * NANOS_PER_MILLI
 
     def check(self, intent: OrderIntent, ctx: RuleContext) -> RiskCheck:
         instrument = ctx.instrument
@@ -203,6 +225,13 @@ class ExecutionThrottleRule:
         self._fills: dict[str, SlidingWindowCount] = {}
         self._disabled: dict[str, str] = {}
         self._enabled: dict[str, RiskCheck] = {}  # the passing verdict by script (the config is frozen)
+
+    def reconfigure(self, config: ThrottleConfig) -> None:
+        """Use ``config``'s throttles from now on; disabled scripts stay disabled, counted fills stay counted."""
+        self._config = config
+        self._enabled.clear()
+        for key, counter in self._fills.items():
+            counter.window_ns = config.for_script(key).fill_window_ms * NANOS_PER_MILLI
 
     def check(self, intent: OrderIntent, ctx: RuleContext) -> RiskCheck:
         script = _script(intent)
