@@ -75,24 +75,25 @@ def annualised_volatility(returns: np.ndarray, periods_per_year: float = 1.0) ->
     return float(r.std(ddof=1)) * math.sqrt(periods_per_year)
 
 
-def skewness(returns: np.ndarray) -> float:
-    """Sample skewness ``m3 / m2^1.5`` (biased moments, as in scipy's ``skew``); NaN for a constant series."""
+def _standardized_moment(returns: np.ndarray, order: int) -> float:
+    """``m_order / m2^(order/2)`` with biased central moments; NaN for fewer than 2 or constant returns."""
     r = np.asarray(returns, dtype=np.float64)
     if r.size < 2 or np.ptp(r) == 0.0:
         return NAN
     d = r - r.mean()
     m2 = float(np.mean(d * d))
-    return float(np.mean(d**3)) / m2**1.5 if m2 > 0.0 else NAN
+    scale = m2 ** (order / 2)
+    return float(np.mean(d**order)) / scale if scale > 0.0 else NAN
+
+
+def skewness(returns: np.ndarray) -> float:
+    """Sample skewness ``m3 / m2^1.5`` (biased moments, as in scipy's ``skew``); NaN for a constant series."""
+    return _standardized_moment(returns, 3)
 
 
 def kurtosis(returns: np.ndarray) -> float:
     """Sample kurtosis ``m4 / m2^2`` (Pearson, *not* excess: 3 for a normal); NaN for a constant series."""
-    r = np.asarray(returns, dtype=np.float64)
-    if r.size < 2 or np.ptp(r) == 0.0:
-        return NAN
-    d = r - r.mean()
-    m2 = float(np.mean(d * d))
-    return float(np.mean(d**4)) / (m2 * m2) if m2 * m2 > 0.0 else NAN
+    return _standardized_moment(returns, 4)
 
 
 def drawdowns(levels: np.ndarray) -> np.ndarray:

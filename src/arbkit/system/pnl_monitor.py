@@ -17,12 +17,13 @@ from arbkit.portfolio.script_books import ScriptBooks
 from arbkit.risk.breakers import Trip
 from arbkit.risk.gate import RiskGate
 from arbkit.risk.states import ACCOUNT_SCOPE, script_scope
+from arbkit.system.interval_check import IntervalCheck
 
 Marks = Callable[[], dict[str, int]]
 """Current mark price (ticks) per instrument with a usable book."""
 
 
-class PnlMonitor:
+class PnlMonitor(IntervalCheck[Trip]):
     """Feeds :meth:`RiskGate.on_pnl` after every fill and every ``gate.breaker_check_interval_ns``.
 
     Args:
@@ -38,25 +39,17 @@ class PnlMonitor:
         self._scripts = scripts
         self._marks = marks
         self._last_marks: dict[str, int] = {}
-        self._next_check_ns: int | None = None
-        self.checks = 0
+        super().__init__()
 
     def on_fill(self, fill: Fill, now_ns: int) -> list[Trip]:
         """A fill was applied to the account's and its script's books: check the breakers at ``now_ns``."""
         return self.check(now_ns)
 
-    def on_time(self, now_ns: int) -> list[Trip]:
-        """Check the breakers when ``gate.breaker_check_interval_ns`` has passed since the last check."""
-        if self._next_check_ns is not None and now_ns < self._next_check_ns:
-            return []
-        return self.check(now_ns)
-
     def check(self, now_ns: int) -> list[Trip]:
         """Mark every scope now and hand the PnL to the gate (nothing when no breaker is configured)."""
-        self._next_check_ns = now_ns + self._gate.breaker_check_interval_ns
+        self._schedule(now_ns, self._gate.breaker_check_interval_ns)
         if not self._gate.breakers_enabled:
             return []
-        self.checks += 1
         self._last_marks.update(self._marks())
         pnl: dict[str, Decimal] = {}
         account = self._equity(self._account)

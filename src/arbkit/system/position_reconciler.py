@@ -23,13 +23,13 @@ from __future__ import annotations
 from typing import Protocol
 
 from arbkit.audit.alerts import Alert
-from arbkit.core.messages import Fill
 from arbkit.oms.order_manager import OrderManager
 from arbkit.portfolio.portfolio import Portfolio
 from arbkit.portfolio.script_books import ScriptBooks
 from arbkit.risk.gate import RiskGate
 from arbkit.risk.post_trade_config import PostTradeConfig
 from arbkit.risk.states import ACCOUNT_SCOPE, STATE_RANK, TradingState, script_scope
+from arbkit.system.interval_check import IntervalCheck
 
 RECONCILER_ACTOR = "post_trade_reconciliation"
 """Actor of the alerts and trading-state changes this control makes."""
@@ -47,7 +47,7 @@ class FilledLotsSource(Protocol):
         ...
 
 
-class PositionReconciler:
+class PositionReconciler(IntervalCheck[Alert]):
     """Reconciles book, OMS and venue positions per (script, instrument); see the module docstring."""
 
     def __init__(self, gate: RiskGate, oms: OrderManager, account: Portfolio, scripts: ScriptBooks,
@@ -60,20 +60,9 @@ class PositionReconciler:
         self._config = config
         self._interval_ns = config.reconcile_interval_ms * 1_000_000
         self._grace_ns = config.mismatch_grace_ms * 1_000_000
-        self._next_check_ns: int | None = None
         self._first_seen: dict[tuple[str, str], int] = {}
         self._alerted: set[tuple[str, str]] = set()
-        self.checks = 0
-
-    def on_fill(self, fill: Fill, now_ns: int) -> list[Alert]:
-        """A fill was applied: reconcile if the interval has passed (the records then include it)."""
-        return self.on_time(now_ns)
-
-    def on_time(self, now_ns: int) -> list[Alert]:
-        """Reconcile when ``reconcile_interval_ms`` has passed since the last check."""
-        if self._next_check_ns is not None and now_ns < self._next_check_ns:
-            return []
-        return self.check(now_ns)
+        super().__init__()
 
     def differences(self) -> dict[tuple[str, str], dict[str, int]]:
         """Disagreements now: ``(scope, instrument id)`` → the positions compared (lots)."""
@@ -107,8 +96,7 @@ class PositionReconciler:
 
     def check(self, now_ns: int) -> list[Alert]:
         """Compare the records now; raise alerts and move scopes for mismatches past their grace."""
-        self._next_check_ns = now_ns + self._interval_ns
-        self.checks += 1
+        self._schedule(now_ns, self._interval_ns)
         found = self.differences()
         raised: list[Alert] = []
         for key in [k for k in self._first_seen if k not in found]:
