@@ -17,11 +17,10 @@ A script's effective state is the more restrictive of its own state and the acco
 
 from __future__ import annotations
 
-from arbkit.core.enums import Side
 from arbkit.core.messages import OrderIntent, RiskCheck
 from arbkit.risk.context import RuleContext
 from arbkit.risk.reasons import ReasonCode
-from arbkit.risk.rules import is_reducing, worst_case_move
+from arbkit.risk.reducing import judge_reducing
 from arbkit.risk.states import (
     ACCOUNT_SCOPE,
     SCRIPT_PREFIX,
@@ -92,20 +91,6 @@ class TradingStateRule:
         if state is TradingState.HALTED:
             return RiskCheck(rule=self.name, passed=False, value=f"{scope} is HALTED",
                              limit="ACTIVE (REDUCING for reducing intents)")
-        limit = "a reducing intent (worst-case position towards zero, not crossing it)"
-        instrument = ctx.instrument
-        qty = intent.qty_lots
-        if instrument is None or not isinstance(intent.side, Side) or isinstance(qty, bool) or not isinstance(qty, int):
-            return RiskCheck(rule=self.name, passed=False, limit=limit,
-                             value=f"{scope} is REDUCING; no instrument, side or quantity to judge")
-        position = ctx.exposure.position_lots(instrument.id)
-        working = ctx.exposure.open_order_lots(instrument.id, intent.side)
-        if not all(isinstance(v, int) and not isinstance(v, bool) for v in (position, working)) or working < 0:
-            return RiskCheck(rule=self.name, passed=False, limit=limit,
-                             value=f"{scope} is REDUCING; invalid exposure: position {position!r}, working {working!r}")
-        before, after = worst_case_move(intent.side, qty, position, working)
-        reducing = is_reducing(before, after)
-        verdict = "reduces" if reducing else "increases"
-        return RiskCheck(rule=self.name, passed=reducing, limit=limit,
-                         value=f"{scope} is REDUCING; intent {verdict} worst-case position "
-                               f"{instrument.lots_to_size(before)} -> {instrument.lots_to_size(after)}")
+        reducing, why = judge_reducing(intent, ctx)
+        return RiskCheck(rule=self.name, passed=reducing, value=f"{scope} is REDUCING; {why}",
+                         limit="a reducing intent (worst-case position towards zero, not crossing it)")
