@@ -4,7 +4,8 @@ sections (the instrument limits, breakers and states have their own tested sette
 from __future__ import annotations
 
 import pytest
-from risk_helpers import StaticExposure, intent, spot_lots
+from portfolio_helpers import ScriptExposure
+from risk_helpers import StaticMarket, intent, registry, spot_lots
 from testkit import SPOT_BTC
 
 from arbkit.audit import kinds
@@ -12,6 +13,7 @@ from arbkit.audit.journal import Journal
 from arbkit.core.errors import ConfigError
 from arbkit.core.messages import Fill
 from arbkit.core.time import SimulatedClock
+from arbkit.risk.config import RiskConfig
 from arbkit.risk.errors import RiskError
 from arbkit.risk.gate import RiskGate
 
@@ -46,18 +48,9 @@ def test_a_lower_throttle_keeps_the_fills_counted(gate: RiskGate) -> None:
     assert "s1" in gate.disabled_scripts()
 
 
-def test_a_portfolio_limit_set_at_runtime_binds(gate: RiskGate, exposure: StaticExposure) -> None:
-    class BookView(StaticExposure):
-        def instrument_ids(self) -> list[str]:
-            return sorted(self.positions)
-
-        def script_position_lots(self, script_id: str, instrument_id: str) -> int:
-            return self.positions.get(instrument_id, 0)
-
-        def script_open_order_lots(self, script_id: str, instrument_id: str, side: object) -> int:
-            return 0
-
-    gate._exposure = BookView()  # noqa: SLF001  (the same data, with the account-level view methods)
+def test_a_portfolio_limit_set_at_runtime_binds(config: RiskConfig, market: StaticMarket, clock: SimulatedClock,
+                                               journal: Journal) -> None:
+    gate = RiskGate(config, registry(), market, ScriptExposure(), clock, journal)  # a view with per-script exposure
     assert gate.evaluate(intent()).approved  # 0.1 BTC = 6000 USD
     gate.set_risk_section("portfolio", {"max_account_gross_notional_usd": 5000}, actor="risk-officer", reason="cut")
     decision = gate.evaluate(intent(n=2))
