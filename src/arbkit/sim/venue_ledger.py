@@ -22,11 +22,8 @@ class _Record:
     status: OrderStatus
     ts_ns: int
     fills: list[Fill] = field(default_factory=list)
+    filled_lots: int = 0  # the sum of ``fills``' lots, kept as they arrive: reconciliation reads it every check
     reject_reason: str = ""
-
-    @property
-    def filled_lots(self) -> int:
-        return sum(f.qty_lots for f in self.fills)
 
 
 class VenueLedger:
@@ -46,6 +43,7 @@ class VenueLedger:
             if isinstance(event, OrderFilled):
                 record = self._records[event.fill.client_order_id]
                 record.fills.append(event.fill)
+                record.filled_lots += event.fill.qty_lots
                 record.ts_ns = event.fill.ts_event
                 record.status = OrderStatus.FILLED if event.leaves_lots == 0 else OrderStatus.PARTIALLY_FILLED
             elif isinstance(event, OrderAccepted):
