@@ -30,7 +30,9 @@ REGIME_CHANGE: Final = "regime_change"
 
 ALERT: Final = "alert"
 """An :class:`~arbkit.audit.alerts.Alert`: a breaker tripped, positions disagree, ... (a person must look)."""
+SCRIPT_FAILURE: Final = "script_failure"
+"""A :class:`~arbkit.backtest.engine.ScriptFailure`: a script raised and was stopped."""
 
 ALL_KINDS: Final = (INTENT, RISK_DECISION, ORDER, FILL, BOOK_GAP, KILL_SWITCH, CONFIG, MODEL, BACKTEST,
-                    REGIME_CHANGE, ALERT)
+                    REGIME_CHANGE, ALERT, SCRIPT_FAILURE)
 """Every kind above, in the order listed."""

@@ -14,6 +14,7 @@ import msgspec
 
 from arbkit.core.errors import ConfigError
 from arbkit.core.toml_file import read_toml
+from arbkit.data.window import parse_time_ns
 from arbkit.features.basis import BasisFeatureSpec
 from arbkit.risk.config import RiskConfig
 from arbkit.scripts.basis_arb import BasisArbConfig
@@ -23,9 +24,27 @@ DEFAULT_CONFIG = Path(__file__).with_name("default.toml")
 
 
 class DataConfig(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=True):
-    """Recorded files: each inner list is one instrument's files in chain order (empty: shipped sample)."""
+    """Recorded files and the time window of them to run.
+
+    Attributes:
+        streams: each inner list is one instrument's files in chain order (empty: the shipped sample).
+        start / end: the window, by local receive time: ISO-8601 UTC text (``"2024-08-08T00:03:00Z"``) or
+            int ns since the epoch; ``""`` leaves that side open. The books' state at ``start`` is carried
+            in (:func:`arbkit.data.window.window_timeline`); ``end`` is exclusive.
+    """
 
     streams: list[list[str]] = msgspec.field(default_factory=list)
+    start: str | int = ""
+    end: str | int = ""
+
+    def __post_init__(self) -> None:
+        start, end = self.range_ns()
+        if start is not None and end is not None and end <= start:
+            raise ConfigError(f"data range is empty: end {self.end!r} is not after start {self.start!r}")
+
+    def range_ns(self) -> tuple[int | None, int | None]:
+        """``(start, end)`` in int ns since the epoch, None where open."""
+        return parse_time_ns(self.start, "data.start"), parse_time_ns(self.end, "data.end")
 
 
 class FeaturesConfig(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=True):
@@ -137,4 +156,4 @@ def load_config(path: str | Path | None = None) -> BacktestConfig:
 def _resolve_paths(config: BacktestConfig, folder: Path) -> BacktestConfig:
     """Relative data paths are relative to the config file's folder, not the working directory."""
     streams = [[str(p if Path(p).is_absolute() else (folder / p)) for p in group] for group in config.data.streams]
-    return msgspec.structs.replace(config, data=DataConfig(streams=streams))
+    return msgspec.structs.replace(config, data=msgspec.structs.replace(config.data, streams=streams))

@@ -18,12 +18,20 @@ Order of work for each replayed message at replay time ``t``:
    (:class:`~arbkit.system.feature_hub.FeatureHub`); the return sampler of the VaR and correlation
    rules, if configured, sees the new mid;
 4. scripts subscribed to an updated book are called; their intents pass the risk gate and, if
-   approved, leave for the venue with the configured latency;
+   approved, leave for the venue with the configured latency. A script that raises is stopped: the
+   failure is recorded (:class:`ScriptFailure`, journaled as kind ``script_failure`` with an alert
+   ``SCRIPT_FAILED``), the kill switch is engaged for ``script:<id>`` so its open orders are cancelled
+   and nothing more of it trades, and the other scripts go on;
 5. equity is sampled every ``equity_interval_ns``.
+
+The same loop serves every mode: :meth:`BacktestEngine.run` drives it over a replayed timeline, and a
+runtime that receives messages one at a time (the paper runtime, :mod:`arbkit.runtime.paper`) drives it
+with :meth:`BacktestEngine.begin`, :meth:`BacktestEngine.step` and :meth:`BacktestEngine.finish`.
 """
 
 from __future__ import annotations
 
+import traceback
 from collections.abc import Callable, Iterable
 from decimal import Decimal
 
@@ -31,6 +39,7 @@ import msgspec
 
 from arbkit.adapters.binance.reader import RecordedMessage
 from arbkit.audit import kinds
+from arbkit.audit.alerts import Alert
 from arbkit.audit.journal import Journal
 from arbkit.book.order_book import OrderBook
 from arbkit.core.instruments import InstrumentRegistry
@@ -48,11 +57,28 @@ from arbkit.system.views import BookMarketView
 
 
 class EquityPoint(msgspec.Struct, frozen=True):
-    """Portfolio state at one sample: equity and gross exposure in USD (USDT counted as USD)."""
+    """Portfolio state at one sample: equity and gross exposure in USD (USDT counted as USD).
+
+    ``marks`` holds each two-sided book's mid price at the sample (quote currency per unit of base,
+    float; for plotting fills on price), keyed by instrument id.
+    """
 
     ts_ns: int
     equity_usd: Decimal
     gross_exposure_usd: Decimal
+    marks: dict[str, float] = msgspec.field(default_factory=dict)
+
+
+class ScriptFailure(msgspec.Struct, frozen=True, kw_only=True):
+    """A script raised while deciding: it was stopped at ``ts_ns`` (engine clock, int ns) and its orders cancelled."""
+
+    ts_ns: int
+    script_id: str
+    instrument_id: str
+    """The instrument whose book update the script was handling."""
+    error_type: str
+    message: str
+    traceback: str
 
 
 class EngineRun(msgspec.Struct, kw_only=True):
@@ -66,6 +92,7 @@ class EngineRun(msgspec.Struct, kw_only=True):
     equity: list[EquityPoint] = msgspec.field(default_factory=list)
     first_ts_ns: int = 0
     last_ts_ns: int = 0
+    script_failures: list[ScriptFailure] = msgspec.field(default_factory=list)
 
 
 class BacktestEngine:
@@ -98,45 +125,60 @@ class BacktestEngine:
     def run(self, timeline: Iterable[tuple[int, RecordedMessage]],
             on_progress: Callable[[int], None] | None = None) -> EngineRun:
         """Replay ``timeline`` ((replay ts ns, message) pairs, ts non-decreasing) through the engine."""
-        run = EngineRun()
-        next_sample = None
-        path, venue, clock = self.path, self.venue, self.clock
+        run = self.begin()
+        step = self.step
         for ts, message in timeline:
-            arrival = venue.next_arrival_ns()
-            while arrival is not None and arrival <= ts:  # orders meet the book as it is at their arrival
-                clock.advance_to(max(arrival, clock.now_ns()))
-                path.on_venue_events(venue.process(clock.now_ns()))
-                arrival = venue.next_arrival_ns()
-            clock.advance_to(ts)
-            path.on_time(ts)
-            if next_sample is None:
-                run.first_ts_ns = ts
-                next_sample = ts
-            run.messages += 1
-            if isinstance(message, BookUpdate):
-                run.book_updates += 1
-                self._on_book_update(message, ts)
-            elif isinstance(message, Trade):
-                run.trades += 1
-                if message.instrument_id in self.books:
-                    path.on_venue_events(venue.on_trade(message))
-                if self.features is not None:
-                    self.features.on_trade(message)
-            elif isinstance(message, BestBidOffer):
-                run.bbo += 1
-            elif isinstance(message, BookGap):
-                self._on_gap(message, ts)
-                run.gaps.append(message)
-            if ts >= next_sample:
-                run.equity.append(self.sample_equity(ts))
-                next_sample = ts + self.equity_interval_ns
+            step(ts, message)
             if on_progress is not None and run.messages % 4096 == 0:
                 on_progress(4096)
-        run.last_ts_ns = clock.now_ns()
-        path.on_venue_events(venue.process(run.last_ts_ns))
-        run.equity.append(self.sample_equity(run.last_ts_ns))
         if on_progress is not None:
             on_progress(run.messages % 4096)
+        return self.finish()
+
+    def begin(self) -> EngineRun:
+        """Start a run; messages then go in one at a time through :meth:`step`, and :meth:`finish` ends it."""
+        self._run = EngineRun()
+        self._next_sample: int | None = None
+        return self._run
+
+    def step(self, ts: int, message: RecordedMessage) -> None:
+        """Handle one message that became usable at ``ts`` (int ns, never less than the previous ``ts``)."""
+        run, path, venue, clock = self._run, self.path, self.venue, self.clock
+        arrival = venue.next_arrival_ns()
+        while arrival is not None and arrival <= ts:  # orders meet the book as it is at their arrival
+            clock.advance_to(max(arrival, clock.now_ns()))
+            path.on_venue_events(venue.process(clock.now_ns()))
+            arrival = venue.next_arrival_ns()
+        clock.advance_to(ts)
+        path.on_time(ts)
+        if self._next_sample is None:
+            run.first_ts_ns = ts
+            self._next_sample = ts
+        run.messages += 1
+        if isinstance(message, BookUpdate):
+            run.book_updates += 1
+            self._on_book_update(message, ts)
+        elif isinstance(message, Trade):
+            run.trades += 1
+            if message.instrument_id in self.books:
+                path.on_venue_events(venue.on_trade(message))
+            if self.features is not None:
+                self.features.on_trade(message)
+        elif isinstance(message, BestBidOffer):
+            run.bbo += 1
+        elif isinstance(message, BookGap):
+            self._on_gap(message, ts)
+            run.gaps.append(message)
+        if ts >= self._next_sample:
+            run.equity.append(self.sample_equity(ts))
+            self._next_sample = ts + self.equity_interval_ns
+
+    def finish(self) -> EngineRun:
+        """Deliver what is still in flight at the last message's time, take the last sample, flush the journal."""
+        run = self._run
+        run.last_ts_ns = self.clock.now_ns()
+        self.path.on_venue_events(self.venue.process(run.last_ts_ns))
+        run.equity.append(self.sample_equity(run.last_ts_ns))
         self.journal.flush()
         return run
 
@@ -163,7 +205,29 @@ class BacktestEngine:
         if self.features is not None:
             self.features.on_book(message)
         for script, ctx in self._subscribers.get(instrument_id, ()):
-            script.on_book(ctx, instrument_id)
+            try:
+                script.on_book(ctx, instrument_id)
+            except Exception as exc:  # a user script's bug stops that script, never the engine
+                self._stop_failed_script(script, instrument_id, exc)
+
+    def _stop_failed_script(self, script: Script, instrument_id: str, exc: Exception) -> None:
+        """Record the failure, journal it with an alert, stop calling the script and cancel its orders."""
+        ts = self.clock.now_ns()
+        failure = ScriptFailure(ts_ns=ts, script_id=script.script_id, instrument_id=instrument_id,
+                                error_type=type(exc).__name__, message=str(exc),
+                                traceback="".join(traceback.format_exception(exc)))
+        self._run.script_failures.append(failure)
+        self.journal.append(kinds.SCRIPT_FAILURE, ts, failure, actor="engine")
+        for subscribers in self._subscribers.values():
+            subscribers[:] = [(s, c) for s, c in subscribers if s is not script]
+        self.path.kill("engine", f"script raised {failure.error_type}: {failure.message}",
+                       scope=f"script:{script.script_id}")
+        self.path.gate.alerts.raise_alert(Alert(
+            code="SCRIPT_FAILED", scope=f"script:{script.script_id}", ts_ns=ts,
+            detail=f"script {script.script_id!r} raised {failure.error_type} on a book update of {instrument_id}: "
+                   f"{failure.message}; it was stopped and its open orders cancelled",
+            values={"error_type": failure.error_type, "message": failure.message},
+            action=f"script:{script.script_id} stopped, kill switch engaged"), actor="engine")
 
     def _on_gap(self, gap: BookGap, ts: int) -> None:
         self.journal.append(kinds.BOOK_GAP, ts, gap)
@@ -194,4 +258,9 @@ class BacktestEngine:
             if lots:
                 instrument = self.instruments.get(instrument_id)
                 gross += abs(instrument.notional_quote(marks[instrument_id], lots))
-        return EquityPoint(ts, equity, gross)
+        mids = {}
+        for instrument_id, book in self.books.items():
+            mid = book.mid_ticks()
+            if mid is not None:
+                mids[instrument_id] = float(self.instruments.get(instrument_id).tick_size) * mid
+        return EquityPoint(ts, equity, gross, mids)

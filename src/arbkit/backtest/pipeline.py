@@ -6,20 +6,22 @@ real recorded data → replay → decision points and features → labels → mo
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 
 import msgspec
 
 from arbkit.adapters.binance.instruments import binance_registry
-from arbkit.adapters.binance.reader import ReadStats
+from arbkit.adapters.binance.reader import ReadStats, RecordedMessage
 from arbkit.audit import kinds
 from arbkit.core.errors import ConfigError, InstrumentError
+from arbkit.core.instruments import InstrumentRegistry
 from arbkit.audit.journal import Journal
 from arbkit.backtest.config import BacktestConfig
 from arbkit.backtest.engine import EngineRun
 from arbkit.backtest.training import TrainedModel, TrainingDataError, train_basis_model
 from arbkit.data.replay import Replay
+from arbkit.data.window import window_timeline
 from arbkit.data.sample import SAMPLE_SPOT_BTC, SAMPLE_USDM_BTC, sample_path
 from arbkit.scripts.basis_arb import SpotPerpBasisScript
 from arbkit.scripts.basis_signal import BasisSignal, SignalRecorder
@@ -53,26 +55,60 @@ def stream_files(config: BacktestConfig) -> list[list[Path]]:
     return [[sample_path(SAMPLE_SPOT_BTC)], [sample_path(SAMPLE_USDM_BTC)]]
 
 
+def check_names(config: BacktestConfig, instruments: InstrumentRegistry) -> None:
+    """Every instrument and venue the config names must exist, before any data is read.
+
+    Raises:
+        ConfigError: naming the unknown id and the known ones.
+    """
+    for instrument_id in (*config.risk.instruments, config.strategy.spot_instrument, config.strategy.perp_instrument):
+        try:
+            instruments.get(instrument_id)
+        except InstrumentError as exc:
+            raise ConfigError(f"{config.source}: {exc}") from None
+    venues = sorted({instrument.venue for instrument in instruments})
+    for venue in config.sim.fees:
+        if venue not in venues:
+            raise ConfigError(f"{config.source}: [sim.fees.{venue}] names an unknown venue {venue!r} "
+                              f"(known: {', '.join(venues)})")
+
+
+class _Span:
+    """First and last replay time (int ns) of the messages that went through :meth:`watch`."""
+
+    def __init__(self) -> None:
+        self.first_ns: int | None = None
+        self.last_ns: int | None = None
+
+    def watch(self, timeline: Iterable[tuple[int, RecordedMessage]]) -> Iterator[tuple[int, RecordedMessage]]:
+        for ts, message in timeline:
+            if self.first_ns is None:
+                self.first_ns = ts
+            self.last_ns = ts
+            yield ts, message
+
+
 def run_pipeline(config: BacktestConfig, out_dir: Path, progress: Progress | None = None) -> PipelineResult:
     """Run the whole pipeline; writes ``journal.sqlite`` and ``model.json`` into ``out_dir``."""
     out_dir.mkdir(parents=True, exist_ok=True)
     report = progress or (lambda stage, advance, total: None)
     instruments = binance_registry()
-    for instrument_id in (*config.risk.instruments, config.strategy.spot_instrument, config.strategy.perp_instrument):
-        try:
-            instruments.get(instrument_id)  # fail before reading any data, naming the known ids
-        except InstrumentError as exc:
-            raise ConfigError(f"{config.source}: {exc}") from None
+    check_names(config, instruments)
     replay = Replay.from_binance_files(stream_files(config), instruments)
+    span = _Span()
+    start_ns, end_ns = config.data.range_ns()
     timeline = []
-    for item in replay.timed():
+    for item in window_timeline(span.watch(replay.timed()), start_ns=start_ns, end_ns=end_ns):
         timeline.append(item)
         if len(timeline) % 4096 == 0:
             report("read", 4096, 0)
     report("read", len(timeline) % 4096, len(timeline))
     total = len(timeline)
     if not total:
-        raise TrainingDataError(f"no messages in {stream_files(config)}")
+        if span.first_ns is None:
+            raise TrainingDataError(f"no messages in {stream_files(config)}")
+        raise ConfigError(f"{config.source}: [data] range start {config.data.start!r} end {config.data.end!r} holds "
+                          f"no message: the recording runs from {span.first_ns} to {span.last_ns} ns")
     start_ns = timeline[0][0]
     strategy = config.strategy
     instrument_ids = [strategy.spot_instrument, strategy.perp_instrument]

@@ -14,6 +14,7 @@ from arbkit.core.enums import OrderType, Side, TimeInForce
 from arbkit.core.errors import ConfigError
 from arbkit.core.instruments import Instrument, InstrumentRegistry
 from arbkit.core.messages import Order, OrderIntent, RiskDecision
+from arbkit.oms.errors import OrderStateError
 from arbkit.core.time import Clock
 from arbkit.features.view import FeatureView
 
@@ -63,6 +64,10 @@ class IntentSink(Protocol):
 
     def open_orders(self, script_id: str, instrument_id: str | None = None) -> list[Order]:
         """Open and in-flight orders of a script."""
+        ...
+
+    def cancel(self, client_order_id: str) -> None:
+        """Send a cancel for an open order (counted by the gate, never refused)."""
         ...
 
 
@@ -136,6 +141,18 @@ class ScriptContext:
     def open_orders(self, instrument_id: str | None = None) -> list[Order]:
         """This script's open and in-flight orders."""
         return self._sink.open_orders(self.script_id, instrument_id)
+
+    def cancel(self, client_order_id: str) -> None:
+        """Cancel one of this script's open orders (by its client order id; see :meth:`open_orders`).
+
+        Raises:
+            OrderStateError: the order is not open, or it belongs to another script.
+        """
+        for order in self._sink.open_orders(self.script_id):
+            if order.client_order_id == client_order_id:
+                self._sink.cancel(client_order_id)
+                return
+        raise OrderStateError(f"script {self.script_id!r} has no open order {client_order_id!r} to cancel")
 
     def submit(self, instrument_id: str, side: Side, qty_lots: int, *, price_ticks: int | None = None,
                order_type: OrderType = OrderType.LIMIT, time_in_force: TimeInForce = TimeInForce.GTC,

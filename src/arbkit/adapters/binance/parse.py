@@ -55,8 +55,16 @@ def split_line(line: bytes, source: str, line_no: int) -> RawLine:
     except ValueError:
         raise MalformedMessageError(source, line_no, f"local timestamp {ts_text[:40]!r} is not an integer",
                                     line.decode("utf-8", "replace")) from None
+    return decode_payload(ts_recv, payload, source, line_no)
+
+
+def decode_payload(ts_recv: int, payload: bytes | str, source: str, line_no: int) -> RawLine:
+    """Decode one wire message's JSON (a combined-stream envelope or a REST depth snapshot) received at ``ts_recv``
+    (int ns, local clock); raises :class:`MalformedMessageError` naming source and message number."""
     if ts_recv <= 0:
         raise MalformedMessageError(source, line_no, f"local timestamp {ts_recv} must be positive ns")
+    if isinstance(payload, str):
+        payload = payload.encode("utf-8")
     try:
         obj = orjson.loads(payload)
     except orjson.JSONDecodeError as exc:

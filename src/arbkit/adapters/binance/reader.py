@@ -22,21 +22,17 @@ from typing import Literal
 import msgspec
 
 from arbkit.adapters.binance.instruments import MARKET_OF_FILE_PREFIX, SPOT
-from arbkit.adapters.binance.parse import RawLine, parse_book_ticker, parse_depth, parse_snapshot, parse_trade, split_line
+from arbkit.adapters.binance.parse import RawLine, split_line
 from arbkit.adapters.binance.sync import ChainPosition, DiffChain
+from arbkit.adapters.binance.wire import MAX_BUFFERED_DIFFS, RecordedMessage, WireDecoder
 from arbkit.core.errors import MalformedMessageError, MissingSnapshotError
 from arbkit.core.instruments import Instrument, InstrumentRegistry
-from arbkit.core.messages import BestBidOffer, BookGap, BookUpdate, Trade
-
-RecordedMessage = BookUpdate | Trade | BestBidOffer | BookGap
 
 _FILE_NAME = re.compile(r"^binance_(?P<market>spot|usdm|coinm)_(?P<symbol>[a-z0-9_]+?)_(?P<day>\d{8})\.gz$")
 
 SNAPSHOT_LOOKAHEAD_LINES = 5_000
 """A file read without a predecessor must show its REST snapshot within this many lines."""
 
-MAX_BUFFERED_DIFFS = 50_000
-"""Diffs buffered while waiting for a snapshot before the reader gives up with MissingSnapshotError."""
 
 
 class ReadStats(msgspec.Struct, kw_only=True):
@@ -113,6 +109,7 @@ class BinanceRecording:
         self.stats = ReadStats(source=self.path.name)
         self.instrument: Instrument | None = None
         self.chain: DiffChain | None = None
+        self._decoder: WireDecoder | None = None
 
     def _venue_from_name(self) -> str:
         match = _FILE_NAME.match(self.path.name)
@@ -176,24 +173,20 @@ class BinanceRecording:
 
     def _handle(self, raw: RawLine, source: str, line_no: int) -> list[RecordedMessage]:
         kind = raw.kind
+        symbol = (raw.data.get("symbol") or self._only_symbol(source, line_no)) if kind == "snapshot" else raw.symbol
+        decoder = self._decoder_for(self._instrument_for(symbol, source, line_no))
+        messages = decoder.decode_raw(raw, line_no)
         if kind == "snapshot":
-            instrument = self._instrument_for(raw.data.get("symbol") or self._only_symbol(source, line_no), source, line_no)
-            chain = self._chain_for(instrument)
             self.stats.snapshots += 1
-            return list(chain.on_snapshot(parse_snapshot(raw, instrument, source, line_no), source, line_no))
-        instrument = self._instrument_for(raw.symbol, source, line_no)
-        if kind.startswith("depth"):
+        elif kind.startswith("depth"):
             self.stats.diffs += 1
-            chain = self._chain_for(instrument)
-            emitted = chain.on_diff(parse_depth(raw, instrument, source, line_no, self.futures), source, line_no)
-            if len(chain.buffered) > MAX_BUFFERED_DIFFS:
+            if len(decoder.chain.buffered) > MAX_BUFFERED_DIFFS:
                 raise MissingSnapshotError(self._missing_snapshot_text(f"over {MAX_BUFFERED_DIFFS} diffs buffered"))
-            return list(emitted)
-        if kind == "bookTicker":
+        elif kind == "bookTicker":
             self.stats.bbo += 1
-            return [parse_book_ticker(raw, instrument, source, line_no)]
-        self.stats.trades += 1
-        return [parse_trade(raw, instrument, source, line_no)]
+        else:
+            self.stats.trades += 1
+        return messages
 
     def _only_symbol(self, source: str, line_no: int) -> str:
         if self.instrument is None:
@@ -222,10 +215,11 @@ class BinanceRecording:
                                        f"{self.resume_from.instrument_id} from {self.resume_from.source}")
         return self.instrument
 
-    def _chain_for(self, instrument: Instrument) -> DiffChain:
-        if self.chain is None:
-            self.chain = DiffChain(instrument.id, self.futures, self.resume_from)
-        return self.chain
+    def _decoder_for(self, instrument: Instrument) -> WireDecoder:
+        if self._decoder is None:
+            self._decoder = WireDecoder(instrument, source=self.path.name, resume_from=self.resume_from)
+            self.chain = self._decoder.chain
+        return self._decoder
 
     def _require_snapshot(self) -> None:
         for line_no, line in _lines(self.path):

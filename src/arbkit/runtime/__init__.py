@@ -1,0 +1,1 @@
+"""Runtimes that drive the engine from messages as they arrive (paper trading; live in a later step)."""
