@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import importlib.util
+
 from pathlib import Path
 
 import pytest
@@ -95,6 +97,8 @@ def test_compare_highlights_the_changed_hyperparameter(trained: Path) -> None:
     assert "data sha256" in out
 
 
+@pytest.mark.skipif(importlib.util.find_spec("ray") is not None,
+                    reason="Ray is installed here: the fall-back to a child process when Ray is absent cannot run")
 def test_retrain_runs_in_a_child_registers_v3_and_says_ray_is_absent(trained: Path) -> None:
     registry = ModelRegistry(root=trained)
     before = registry.show("basis-gbm", 2)
@@ -107,6 +111,23 @@ def test_retrain_runs_in_a_child_registers_v3_and_says_ray_is_absent(trained: Pa
     assert registry.show("basis-gbm", 2) == before
     latest = registry.show("basis-gbm", 3)
     assert latest.lineage.actor == "carol" and latest.lineage.recipe == before.lineage.recipe
+
+
+@pytest.mark.skipif(importlib.util.find_spec("ray") is None, reason="Ray is not installed (pip install 'arbkit[sweep]')")
+def test_retrain_runs_as_a_task_on_a_local_ray(trained: Path) -> None:
+    import ray
+
+    registry = ModelRegistry(root=trained)
+    before = registry.show("basis-gbm", 2)
+    try:
+        code, out = invoke("models", "retrain", "basis-gbm", "--registry", str(trained), "--actor", "dave",
+                           "--ray-address", "local")
+    finally:
+        ray.shutdown()
+    assert code == 0, out
+    assert "retrained basis-gbm@3 on ray local" in out
+    latest = registry.show("basis-gbm", 3)
+    assert latest.lineage.actor == "dave" and latest.lineage.recipe == before.lineage.recipe
 
 
 @pytest.mark.parametrize(("args", "message"), [

@@ -1,4 +1,4 @@
-"""The HTML report: sections, escaping, embedded charts, truncation, and a demo run end to end."""
+"""The HTML report from hand-made rows: sections, escaping, embedded charts, truncation, failures."""
 
 from __future__ import annotations
 
@@ -8,9 +8,6 @@ import struct
 from html.parser import HTMLParser
 from pathlib import Path
 
-import pytest
-
-from synthetic_report import demo_report_data
 from arbkit.report.html import MAX_FILL_ROWS, MAX_REJECTION_ROWS, render_report
 from arbkit.report.model import (
     DataSummary,
@@ -20,13 +17,15 @@ from arbkit.report.model import (
     ModelSummary,
     RejectionRow,
     ReportData,
+    ScriptFailureRow,
 )
-from arbkit.report.stats import compute_report_stats
+from arbkit.report.summary import compute_report_stats
 
 T0 = 1_723_075_200_000_000_000  # 2024-08-08T00:00:00Z
 MS = 1_000_000
-SECTIONS = ("summary", "charts", "equity", "drawdown", "position", "instruments", "models", "data", "rejections",
-            "fills", "notes", "config")
+SECTIONS = ("failures", "summary", "charts", "equity", "drawdown", "pnl-distribution", "fills-on-price", "latency",
+            "exposure", "attribution", "instruments", "models", "data", "rejections", "fills", "notes", "config")
+N_CHARTS = 6  # equity, drawdown, PnL distribution, fills on price (one instrument), latency, exposure
 PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
 
 
@@ -42,7 +41,8 @@ def _rejection(i: int, code: str) -> RejectionRow:
 
 
 def _data(*, fills: list[FillRow] | None = None, rejections: list[RejectionRow] | None = None,
-          notes: list[str] | None = None, equity: list[EquityPoint] | None = None) -> ReportData:
+          notes: list[str] | None = None, equity: list[EquityPoint] | None = None,
+          failures: list[ScriptFailureRow] | None = None) -> ReportData:
     if equity is None:
         equity = [EquityPoint(ts_ns=T0 + i * 250 * MS, equity_usd=1_000.0 + (i % 7) - i * 0.1,
                               position_usd=i % 3 * 50.0) for i in range(40)]
@@ -56,12 +56,12 @@ def _data(*, fills: list[FillRow] | None = None, rejections: list[RejectionRow] 
                              test_rows=250, metrics={"r2": 0.12, "ic": 0.3})],
         data=[DataSummary(source="binance_spot_btcusdt_20240808.gz", messages=500, book_updates=400, trades=80,
                           bbo=20, gaps=1, first_ts_ns=T0, last_ts_ns=T0 + 9_999 * MS)],
-        notes=notes or [],
+        notes=notes or [], capital_usd=1_000.0, failures=failures or [],
     )
 
 
 def _render(tmp_path: Path, data: ReportData) -> str:
-    stats = compute_report_stats(data, capital_usd=1_000.0)
+    stats = compute_report_stats(data)
     out = render_report(data, stats, tmp_path / "out" / "report.html")
     assert out == tmp_path / "out" / "report.html"
     return out.read_text(encoding="utf-8")
@@ -117,7 +117,7 @@ def test_report_has_every_section_and_no_external_resource(tmp_path: Path) -> No
 
 def test_charts_are_embedded_png_images(tmp_path: Path) -> None:
     parsed = _parse(_render(tmp_path, _data()))
-    assert len(parsed.images) == 3
+    assert len(parsed.images) == N_CHARTS
     for src in parsed.images:
         prefix = "data:image/png;base64,"
         assert src.startswith(prefix)
@@ -162,27 +162,33 @@ def test_empty_fills_rejections_and_equity_still_render(tmp_path: Path) -> None:
     assert set(SECTIONS) <= parsed.ids
     assert "No intent was rejected." in html and "No fill." in html
     assert "Risk rejections (0)" in html
-    assert len(parsed.images) == 3  # "no data" placeholders, still valid PNG
+    assert len(parsed.images) == N_CHARTS  # "no data" placeholders, still valid PNG
     assert all(base64.b64decode(src.split(",", 1)[1])[:8] == PNG_MAGIC for src in parsed.images)
 
 
 def test_flat_curve_shows_a_dash_for_sharpe(tmp_path: Path) -> None:
     flat = [EquityPoint(ts_ns=T0 + i * 1_000 * MS, equity_usd=1_000.0, position_usd=0.0) for i in range(5)]
     html = _render(tmp_path, _data(equity=flat))
-    assert re.search(r"Sharpe \(annualised, 1s PnL\)</th><td class=\"num\">–</td>", html)
-    assert re.search(r"Sortino \(annualised, 1s PnL\)</th><td class=\"num\">–</td>", html)
+    assert re.search(r"Sharpe ratio \(annualised, 1s returns\)</th><td class=\"num\">–</td>", html)
+    assert re.search(r"Probabilistic Sharpe ratio P\[SR &gt; 0\]</th><td class=\"num\">–</td>", html)
     text = re.sub(r"data:image/png;base64,[A-Za-z0-9+/=]+", "", html).lower()
     assert ">nan<" not in text and "inf<" not in text
 
 
-@pytest.mark.parametrize("seed", [7])
-def test_demo_report_renders_at_a_sane_size(tmp_path: Path, seed: int) -> None:
-    data = demo_report_data(minutes=30, seed=seed)
-    stats = compute_report_stats(data, capital_usd=10_000.0)
-    assert len(data.equity) == 18_001 and stats.n_fills > MAX_FILL_ROWS
-    assert stats.max_drawdown_usd > 0 and stats.sharpe_ratio is not None
-    out = render_report(data, stats, tmp_path / "demo.html")
-    size = out.stat().st_size
-    assert 20_000 < size < 5 * 1024 * 1024
-    parsed = _parse(out.read_text(encoding="utf-8"))
-    assert set(SECTIONS) <= parsed.ids and len(parsed.images) == 3
+def test_a_recorded_failure_is_listed_first_with_its_error_and_escaped_traceback(tmp_path: Path) -> None:
+    failure = ScriptFailureRow(ts_ns=T0 + 1_234 * MS, script_id="basis-btc", instrument_id="BTCUSDT.BINANCE_SPOT",
+                               error_type="ZeroDivisionError", message="model output was <nan>",
+                               traceback='Traceback (most recent call last):\n  File "x.py", line 1, in on_book\n')
+    html = _render(tmp_path, _data(failures=[failure]))
+    section = re.search(r'<section id="failures" class="alert">.*?</section>', html, re.S)
+    assert section is not None
+    text = section.group(0)
+    assert "Script failures (1)" in text and "basis-btc" in text and "2024-08-08T00:00:01.234Z" in text
+    assert "ZeroDivisionError" in text and "model output was &lt;nan&gt;" in text and "in on_book" in text
+    assert html.index('id="failures"') < html.index('id="summary"'), "failures come before everything else"
+    assert re.search(r"Script failures</th><td class=\"num\">1</td>", html)
+
+
+def test_without_failures_the_section_says_so_quietly(tmp_path: Path) -> None:
+    html = _render(tmp_path, _data())
+    assert "Script failures (0)" in html and "No script raised." in html and 'class="alert"' not in html

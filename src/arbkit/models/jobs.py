@@ -24,7 +24,7 @@ from typing import Any
 import msgspec
 
 from arbkit.core.errors import ArbkitError, ConfigError
-from arbkit.models.errors import ModelMismatchError
+from arbkit.models.errors import ModelConfigError, ModelMismatchError
 from arbkit.models.registry import FeatureSetRecord, Lineage, ModelRegistry, RegisteredVersion, TrainingData
 from arbkit.models.registry.errors import JobError, RegistryError
 from arbkit.models.registry.lineage import DataFile
@@ -250,10 +250,14 @@ def retrain(name: str, registry: ModelRegistry, actor: str, *, config: TrainConf
     return RetrainResult(outcome=outcome, ran_on="local process", previous=previous, notes=tuple(notes))
 
 
-def _run_on_ray(request: RetrainRequest, address: str) -> TrainOutcome:  # pragma: no cover - needs a Ray cluster
+def _run_on_ray(request: RetrainRequest, address: str) -> TrainOutcome:
+    """Run the request as a Ray task on the cluster at ``address`` (``"local"`` starts a local Ray)."""
     import ray
 
-    ray.init(address=address, ignore_reinit_error=True)
+    try:
+        ray.init(address=address, ignore_reinit_error=True, include_dashboard=False, log_to_driver=False)
+    except Exception as exc:  # Ray raises ConnectionError, RuntimeError or its own types
+        raise ModelConfigError(f"cannot reach the Ray cluster at {address!r}: {type(exc).__name__}: {exc}") from None
     task = ray.remote(run_request)
     encoded = ray.get(task.remote(msgspec.json.encode(request)))
     return msgspec.json.decode(encoded, type=TrainOutcome)

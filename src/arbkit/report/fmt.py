@@ -36,7 +36,9 @@ def money(value: float | None, places: int = 2) -> str:
 
 
 def ratio(value: float | None, places: int = 2) -> str:
-    """A dimensionless ratio; ``MISSING`` for None or non-finite."""
+    """A dimensionless ratio; ``∞``/``-∞`` for infinities, ``MISSING`` for None or NaN."""
+    if value is not None and math.isinf(value):
+        return "∞" if value > 0 else "-∞"
     return money(value, places)
 
 

@@ -37,11 +37,13 @@ class EquityPoint(_Row):
         equity_usd: capital plus realized and unrealized PnL net of fees, in USD.
         position_usd: exposure of the open position(s) in USD as the producer defines it (the backtest
             passes gross exposure: both legs at mid).
+        marks: book mid price per instrument id at the sample, quote currency per unit (empty if unknown).
     """
 
     ts_ns: int
     equity_usd: float
     position_usd: float
+    marks: dict[str, float] = {}
 
 
 class FillRow(_Row):
@@ -52,6 +54,9 @@ class FillRow(_Row):
         price: price in the instrument's quote currency; qty: base quantity (contracts for
             inverse instruments); fee: fee in the quote currency, negative for a rebate.
         liquidity: ``"maker"`` or ``"taker"``.
+        arrival_mid: mid price (quote currency per unit) when the order was decided, ``""`` if unknown;
+            slippage is measured against it.
+        multiplier: quote value of one price point per unit (1 for spot and linear perpetuals).
     """
 
     ts_ns: int
@@ -64,6 +69,8 @@ class FillRow(_Row):
     script_id: str
     model_version: str
     client_order_id: str
+    arrival_mid: str = ""
+    multiplier: str = "1"
 
 
 class RejectionRow(_Row):
@@ -114,6 +121,43 @@ class DataSummary(_Row):
     last_ts_ns: int
 
 
+class OrderRow(_Row):
+    """Life-cycle times of one order sent to a venue (ns since epoch, UTC).
+
+    Attributes:
+        ts_sent_ns: when the order left the order path.
+        ts_accepted_ns: venue time it was accepted (None if it was rejected or the ack is unknown).
+        ts_first_fill_ns: event time of its first fill (None if it never filled).
+        status: final status (``"filled"``, ``"canceled"``, ``"rejected"``, ...).
+    """
+
+    client_order_id: str
+    script_id: str
+    instrument_id: str
+    side: str
+    status: str
+    ts_sent_ns: int
+    ts_accepted_ns: int | None
+    ts_first_fill_ns: int | None
+
+
+class ScriptFailureRow(_Row):
+    """A script that raised during the run; it was stopped there.
+
+    Attributes:
+        ts_ns: event time of the failure (ns since epoch, UTC).
+        instrument_id: the instrument whose update the script was handling.
+        error_type: the exception's class name; message: its text; traceback: the formatted traceback.
+    """
+
+    ts_ns: int
+    script_id: str
+    instrument_id: str
+    error_type: str
+    message: str
+    traceback: str
+
+
 class ReportData(_Row):
     """Everything a report shows, filled in by the engine at the end of a run.
 
@@ -122,6 +166,15 @@ class ReportData(_Row):
         config: flattened configuration, dotted key to value text.
         equity: mark-to-market curve, in event-time order.
         notes: free text lines (shown escaped).
+        capital_usd: starting capital (USD, > 0); returns, drawdowns and turnover are measured against it.
+        period_ns: width of the event-time grid the equity is resampled to for per-period returns,
+            volatility, Sharpe and Sortino (default 1 s).
+        n_trials: configurations tried before this one was kept (1 for a single backtest); the deflated
+            Sharpe ratio accounts for them.
+        trial_sharpes: annualised Sharpe ratio of every trial at ``period_ns`` (a sweep passes them); their
+            variance sets the deflated Sharpe ratio's benchmark. Empty: no selection (benchmark 0).
+        orders: life-cycle times of the orders sent, for the latency statistics.
+        failures: scripts that raised and were stopped.
     """
 
     title: str
@@ -136,3 +189,9 @@ class ReportData(_Row):
     models: list[ModelSummary]
     data: list[DataSummary]
     notes: list[str]
+    capital_usd: float
+    period_ns: int = 1_000_000_000
+    n_trials: int = 1
+    trial_sharpes: list[float] = []
+    orders: list[OrderRow] = []
+    failures: list[ScriptFailureRow] = []

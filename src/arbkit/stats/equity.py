@@ -5,8 +5,7 @@ Conventions (all stated again on :class:`ReturnStats`):
 - The curve is a *step function*: equity at time ``t`` is the last sample at or before ``t``. It
   opens at ``capital_usd`` at ``ts_ns[0]`` (the capital is the level before the first sample), so a
   first sample that differs from the capital counts as the first move.
-- Calendar time: a year is 365 days of 86,400 s (crypto trades every day), the same year as
-  :data:`arbkit.report.stats.NANOS_PER_YEAR`.
+- Calendar time: a year is 365 days of 86,400 s (crypto trades every day).
 - Period returns: the step function is sampled on the regular grid ``ts_ns[0] + k * period_ns``,
   ``k = 0 .. ceil((ts_ns[-1] - ts_ns[0]) / period_ns)`` (the last grid point is at or after the last
   sample), the level at ``k = 0`` being ``capital_usd``; the simple returns between consecutive grid
