@@ -1,4 +1,4 @@
-"""The ``arbkit`` command line: demo, backtest and journal."""
+"""The ``arbkit`` command line: demo, backtest, report, journal, and the data, models and sweep groups."""
 
 from __future__ import annotations
 
@@ -11,7 +11,9 @@ from rich.markup import escape
 from rich.table import Table
 
 from arbkit.cli.data_cmd import data_app
+from arbkit.cli import report_cmd
 from arbkit.cli.models_cmd import models_app
+from arbkit.cli.sweep_cmd import sweep_app
 from arbkit.core.errors import ArbkitError
 
 app = typer.Typer(add_completion=False, no_args_is_help=True,
@@ -19,6 +21,8 @@ app = typer.Typer(add_completion=False, no_args_is_help=True,
 console = Console()
 app.add_typer(data_app, name="data")
 app.add_typer(models_app, name="models")
+app.add_typer(sweep_app, name="sweep")
+app.command(name="report")(report_cmd.report)
 
 
 def _run(config_path: Optional[Path], out_dir: Path) -> None:
@@ -43,7 +47,7 @@ def _run_pipeline(config_path: Optional[Path], out_dir: Path) -> None:
         result = run_pipeline(config, out_dir, progress)
     report_path = write_report(result, binance_registry(), out_dir / "report.html")
     _summary(result)
-    console.print(f"report:  {report_path}")
+    console.print(f"report:  {report_path}  (JSON: {report_path.with_suffix('.json')})")
     console.print(f"journal: {result.journal_path}  (arbkit journal {result.journal_path})")
     console.print(f"model:   {out_dir / 'model.json'}")
 
@@ -84,6 +88,7 @@ def journal(path: Path = typer.Argument(..., help="journal.sqlite written by a r
             limit: int = typer.Option(50, help="Most entries to print."),
             verify: bool = typer.Option(False, help="Check the hash chain instead of listing.")) -> None:
     """Read back a run's journal (or verify its hash chain)."""
+    from arbkit.audit import kinds
     from arbkit.audit.journal import Journal
 
     if not path.exists():
@@ -100,8 +105,7 @@ def journal(path: Path = typer.Argument(..., help="journal.sqlite written by a r
         counts = Table(title=f"{path}: entries by kind")
         counts.add_column("kind")
         counts.add_column("count", justify="right")
-        for name in ("config", "model", "intent", "risk_decision", "order", "fill", "book_gap", "kill_switch",
-                     "backtest"):
+        for name in kinds.ALL_KINDS:
             n = store.count(name)
             if n:
                 counts.add_row(name, str(n))
