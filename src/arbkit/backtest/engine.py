@@ -118,6 +118,9 @@ class BacktestEngine:
         self.features = features if features else None
         self.risk_marks = risk_marks
         self._subscribers: dict[str, list[tuple[Script, ScriptContext]]] = {}
+        self._handlers: dict[type, Callable[[RecordedMessage, int], None]] = {
+            BookUpdate: self._on_book_message, Trade: self._on_trade, BestBidOffer: self._on_bbo,
+            BookGap: self._on_gap_message}
         for script, ctx in scripts:
             for instrument_id in script.instrument_ids:
                 self._subscribers.setdefault(instrument_id, []).append((script, ctx))
@@ -142,7 +145,11 @@ class BacktestEngine:
         return self._run
 
     def step(self, ts: int, message: RecordedMessage) -> None:
-        """Handle one message that became usable at ``ts`` (int ns, never less than the previous ``ts``)."""
+        """Handle one message that became usable at ``ts`` (int ns, never less than the previous ``ts``).
+
+        The hot path of every replay: one type lookup picks the handler (no isinstance chain), and nothing
+        is allocated for a message that no component needs (a BBO, most trades).
+        """
         run, path, venue, clock = self._run, self.path, self.venue, self.clock
         arrival = venue.next_arrival_ns()
         while arrival is not None and arrival <= ts:  # orders meet the book as it is at their arrival
@@ -151,27 +158,50 @@ class BacktestEngine:
             arrival = venue.next_arrival_ns()
         clock.advance_to(ts)
         path.on_time(ts)
-        if self._next_sample is None:
+        next_sample = self._next_sample
+        if next_sample is None:
             run.first_ts_ns = ts
-            self._next_sample = ts
+            self._next_sample = next_sample = ts
         run.messages += 1
-        if isinstance(message, BookUpdate):
-            run.book_updates += 1
-            self._on_book_update(message, ts)
-        elif isinstance(message, Trade):
-            run.trades += 1
-            if message.instrument_id in self.books:
-                path.on_venue_events(venue.on_trade(message))
-            if self.features is not None:
-                self.features.on_trade(message)
-        elif isinstance(message, BestBidOffer):
+        kind = type(message)
+        if kind is BestBidOffer:  # most messages of a recording: only counted, so no call at all
             run.bbo += 1
-        elif isinstance(message, BookGap):
-            self._on_gap(message, ts)
-            run.gaps.append(message)
-        if ts >= self._next_sample:
+        else:
+            handler = self._handlers.get(kind)
+            if handler is not None:
+                handler(message, ts)
+            else:  # a subclass of a message type: resolved once, then dispatched like the others
+                self._dispatch_subclass(message, ts)
+        if ts >= next_sample:
             run.equity.append(self.sample_equity(ts))
             self._next_sample = ts + self.equity_interval_ns
+
+    def _dispatch_subclass(self, message: RecordedMessage, ts: int) -> None:
+        for kind in (BookUpdate, Trade, BestBidOffer, BookGap):
+            if isinstance(message, kind):
+                self._handlers[type(message)] = self._handlers[kind]
+                self._handlers[kind](message, ts)
+                return
+
+    def _on_book_message(self, message: BookUpdate, ts: int) -> None:
+        self._run.book_updates += 1
+        self._on_book_update(message, ts)
+
+    def _on_trade(self, message: Trade, ts: int) -> None:
+        self._run.trades += 1
+        if message.instrument_id in self.books:
+            events = self.venue.on_trade(message)
+            if events:
+                self.path.on_venue_events(events)
+        if self.features is not None:
+            self.features.on_trade(message)
+
+    def _on_bbo(self, message: BestBidOffer, ts: int) -> None:
+        self._run.bbo += 1
+
+    def _on_gap_message(self, message: BookGap, ts: int) -> None:
+        self._on_gap(message, ts)
+        self._run.gaps.append(message)
 
     def finish(self) -> EngineRun:
         """Deliver what is still in flight at the last message's time, take the last sample, flush the journal."""

@@ -58,6 +58,8 @@ class OrderBook:
         self._out = np.zeros(2, dtype=np.int64)
         self._scratch_px = np.zeros(64, dtype=np.int64)
         self._scratch_sz = np.zeros(64, dtype=np.int64)
+        self._is_bid = np.zeros(64, dtype=np.bool_)
+        """Side flags of the message being applied (rows ``0:n``); reused, grown on demand."""
 
     # -- updates ----------------------------------------------------------------------------
     def apply_snapshot(self, bids: Iterable[tuple[int, int]], asks: Iterable[tuple[int, int]]) -> None:
@@ -74,21 +76,30 @@ class OrderBook:
 
         Returns the number of levels pruned because the message left the book crossed.
         Raises ValueError for a negative size or a non-positive price.
+
+        Called on every book message: the levels go to two fresh arrays in one pass each (no intermediate
+        2-D array or mask), checked with the builtin ``min``; the side flags reuse a scratch array.
         """
-        bid_rows = list(bids)
-        ask_rows = list(asks)
-        n = len(bid_rows) + len(ask_rows)
+        bid_rows = bids if isinstance(bids, tuple) else tuple(bids)
+        ask_rows = asks if isinstance(asks, tuple) else tuple(asks)
+        rows = bid_rows + ask_rows
+        n = len(rows)
         if n == 0:
             return 0
-        is_bid = np.zeros(n, dtype=np.bool_)
-        is_bid[: len(bid_rows)] = True
-        levels = np.array(bid_rows + ask_rows, dtype=np.int64).reshape(n, 2)
-        bad = (levels[:, 1] < 0) | (levels[:, 0] <= 0)
-        if bad.any():
-            price, size = (int(v) for v in levels[bad][0])
+        price_col, size_col = zip(*rows, strict=True)
+        if min(price_col) <= 0 or min(size_col) < 0:
+            price, size = next((p, q) for p, q in rows if p <= 0 or q < 0)
             raise ValueError(f"{self.instrument_id}: level (price {price} ticks, size {size} lots) "
                              "needs price > 0 and size >= 0")
-        return self.apply_arrays(is_bid, np.ascontiguousarray(levels[:, 0]), np.ascontiguousarray(levels[:, 1]), 0, n)
+        if n > len(self._is_bid):
+            self._is_bid = np.zeros(2 * n, dtype=np.bool_)
+        is_bid = self._is_bid
+        nb = len(bid_rows)
+        is_bid[:nb] = True
+        is_bid[nb:n] = False
+        prices = np.fromiter(price_col, dtype=np.int64, count=n)
+        sizes = np.fromiter(size_col, dtype=np.int64, count=n)
+        return self.apply_arrays(is_bid, prices, sizes, 0, n)
 
     def apply_arrays(self, is_bid: np.ndarray, prices: np.ndarray, sizes: np.ndarray, start: int, stop: int) -> int:
         """Apply rows ``start:stop`` of parallel arrays as one message; grows and re-centres as needed."""

@@ -73,7 +73,7 @@ from arbkit.sim.events import (
     VenueReason,
 )
 from arbkit.sim.fees import fee_quote
-from arbkit.sim.latency import LatencyModel, observe_activity, require_latency_model, sample_latency_ns
+from arbkit.sim.latency import LatencyModel, require_latency_model, sample_latency_ns
 from arbkit.sim.maker import RestingOrder, allocate_trade, names_level
 from arbkit.sim.matching import book_side_taken, level_lots, take_liquidity
 from arbkit.sim.models import latency_from_config
@@ -128,6 +128,9 @@ class SimulatedVenue:
         require_latency_model(response, "response latency")
         self._queue: QueueModel = queue if queue is not None else queue_model(config.queue_model, config.queue_power)
         self._outbound = Outbound(response)
+        self._observers = tuple(method for method in (getattr(self._latency, "observe", None),
+                                                      getattr(response, "observe", None)) if method is not None)
+        """The ``observe`` methods of activity-driven latency models, resolved once (called on every message)."""
         self._in_flight: list[_Request] = []
         self._seq = 0
         self._last_arrival_ns: int | None = None
@@ -216,19 +219,20 @@ class SimulatedVenue:
         ``max(clock now, trade.ts_recv)``.
         """
         self._observe(trade.ts_recv)
-        candidates = [
-            r for r in self._resting.values()
-            if r.order.instrument_id == trade.instrument_id
-            and r.order.side is trade.aggressor.opposite
-            and r.arrival_ns <= trade.ts_recv
-        ]
-        events: list[VenueEvent] = []
-        if candidates:
-            for resting, lots in allocate_trade(candidates, trade, self._queue):
-                self._fill(resting, resting.price_ticks, lots, LiquiditySide.MAKER, trade.ts_recv, events)
+        if self._resting:  # nothing rests most of the time: no candidate list, no event list
+            candidates = [
+                r for r in self._resting.values()
+                if r.order.instrument_id == trade.instrument_id
+                and r.order.side is trade.aggressor.opposite
+                and r.arrival_ns <= trade.ts_recv
+            ]
+            if candidates:
+                events: list[VenueEvent] = []
+                for resting, lots in allocate_trade(candidates, trade, self._queue):
+                    self._fill(resting, resting.price_ticks, lots, LiquiditySide.MAKER, trade.ts_recv, events)
+                self._emit(events, trade.ts_recv)
         if self._queue.tracks_queue:
             self._record_print(trade)
-        self._emit(events, trade.ts_recv)
         return self._outbound.pop_due(max(self._clock.now_ns(), trade.ts_recv))
 
     # -- inspection ---------------------------------------------------------------------------
@@ -278,10 +282,10 @@ class SimulatedVenue:
     def next_arrival_ns(self) -> int | None:
         """When the engine should next call ``process`` (ns): the earlier of the next request's arrival at
         the venue and the next event's delivery to us; None when nothing is in flight either way."""
-        request = self._in_flight[0].arrival_ns if self._in_flight else None
         response = self._outbound.next_delivery_ns()
-        if request is None:
+        if not self._in_flight:  # the usual case, asked on every message
             return response
+        request = self._in_flight[0].arrival_ns
         return request if response is None else min(request, response)
 
     # -- handling at arrival -----------------------------------------------------------------
@@ -292,8 +296,9 @@ class SimulatedVenue:
             self._outbound.push(events, venue_ts_ns)
 
     def _observe(self, ts_ns: int) -> None:
-        observe_activity(self._latency, ts_ns)
-        observe_activity(self._outbound.latency, ts_ns)
+        """Tell the activity-driven latency models (if any) of a market-data message at ``ts_ns``."""
+        for observe in self._observers:
+            observe(ts_ns)
 
     def _record_print(self, trade: Trade) -> None:
         """Under a queue model a public trade took displayed lots of its level: our takers may not take them.

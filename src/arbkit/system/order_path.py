@@ -30,6 +30,10 @@ class PostTradeControl(Protocol):
         ...
 
 
+ALWAYS = -1
+"""Due time (ns) of a control that does not say when it next checks: it hears of every clock move."""
+
+
 class Venue(Protocol):
     """A venue an order path sends to (simulated, paper or live)."""
 
@@ -71,6 +75,8 @@ class OrderPath:
         self.venue_rejections: list[OrderRejected] = []
         self.intents = 0
         self.kill_reports: list[KillReport] = []
+        self._due_ns = ALWAYS
+        """Earliest ``next_check_ns`` of the post-trade controls (int ns): before it, :meth:`on_time` has nothing to do."""
 
     def submit(self, intent: OrderIntent) -> RiskDecision:
         """Evaluate ``intent``; if approved create the order and send it. Returns the decision."""
@@ -111,9 +117,26 @@ class OrderPath:
         return report
 
     def on_time(self, now_ns: int) -> None:
-        """Tell the post-trade controls the engine clock reached ``now_ns`` (each checks on its own interval)."""
+        """Tell the post-trade controls the engine clock reached ``now_ns`` (each checks on its own interval).
+
+        Called on every replayed message, so it returns at once before the earliest ``next_check_ns`` (int ns)
+        the controls announce; a control without that attribute hears of every clock move. Controls are
+        fixed at construction.
+        """
+        if now_ns < self._due_ns:
+            return
         for control in self.post_trade:
             control.on_time(now_ns)
+        self._due_ns = self._next_due_ns()
+
+    def _next_due_ns(self) -> int:
+        due: int | None = None
+        for control in self.post_trade:
+            next_ns = getattr(control, "next_check_ns", None)
+            if next_ns is None:
+                return ALWAYS
+            due = next_ns if due is None else min(due, next_ns)
+        return ALWAYS if due is None else due
 
     def _resolve_kills(self, client_order_id: str, canceled: bool) -> None:
         for report in self.kill_reports:
@@ -138,6 +161,7 @@ class OrderPath:
                     now_ns = self.gate.clock_ns()
                     for control in self.post_trade:
                         control.on_fill(event.fill, now_ns)
+                    self._due_ns = self._next_due_ns()  # a check after a fill moves its next one
                 if not self.oms.get(event.fill.client_order_id).status.is_open:
                     self._resolve_kills(event.fill.client_order_id, canceled=False)
             elif isinstance(event, OrderAccepted):
