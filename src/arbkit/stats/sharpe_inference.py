@@ -50,13 +50,17 @@ EULER_MASCHERONI = 0.5772156649015329
 """γ, the Euler–Mascheroni constant."""
 
 
+KURTOSIS_ROUNDING = 1e-9
+"""How far below 1 a computed kurtosis may fall by float rounding (a two-valued sample's is exactly 1)."""
+
+
 def _moments(skewness: float, kurtosis: float) -> tuple[float, float]:
     g3 = finite("skewness", skewness)
     g4 = finite("kurtosis", kurtosis)
-    if g4 < 1.0:
+    if g4 < 1.0 - KURTOSIS_ROUNDING:
         raise StatsError(f"kurtosis is Pearson's (3 for a normal, never below 1), got {kurtosis}; "
                          "pass excess kurtosis + 3")
-    return g3, g4
+    return g3, max(g4, 1.0)  # a two-valued sample's kurtosis is 1, computed as 1 - 2e-16 at worst
 
 
 def _sharpe_variance_factor(sharpe: float, g3: float, g4: float) -> float:
