@@ -270,16 +270,21 @@ class BacktestEngine:
 
     def marks(self) -> dict[str, int]:
         """Mark price per instrument: the book mid rounded to a tick (instruments with a two-sided book)."""
-        marks = {}
+        return {instrument_id: int(round(mid)) for instrument_id, mid in self._mids_ticks().items()}
+
+    def _mids_ticks(self) -> dict[str, float]:
+        """Book mid per instrument with a two-sided book, in ticks."""
+        mids = {}
         for instrument_id, book in self.books.items():
             mid = book.mid_ticks()
             if mid is not None:
-                marks[instrument_id] = int(round(mid))
-        return marks
+                mids[instrument_id] = mid
+        return mids
 
     def sample_equity(self, ts: int) -> EquityPoint:
         """Equity (realized + unrealized − fees) and gross exposure, USD, at the current marks."""
-        marks = self.marks()
+        mids = self._mids_ticks()
+        marks = {instrument_id: int(round(mid)) for instrument_id, mid in mids.items()}
         held = [i for i in self.portfolio.instrument_ids() if i in marks]
         equity = self.portfolio.equity({i: marks[i] for i in held}) if held else Decimal(0)
         gross = Decimal(0)
@@ -288,9 +293,6 @@ class BacktestEngine:
             if lots:
                 instrument = self.instruments.get(instrument_id)
                 gross += abs(instrument.notional_quote(marks[instrument_id], lots))
-        mids = {}
-        for instrument_id, book in self.books.items():
-            mid = book.mid_ticks()
-            if mid is not None:
-                mids[instrument_id] = float(self.instruments.get(instrument_id).tick_size) * mid
-        return EquityPoint(ts, equity, gross, mids)
+        prices = {instrument_id: float(self.instruments.get(instrument_id).tick_size) * mid
+                  for instrument_id, mid in mids.items()}
+        return EquityPoint(ts, equity, gross, prices)

@@ -19,6 +19,12 @@ class IntervalCheck(Generic[_R]):
         self._next_check_ns: int | None = None
         self.checks = 0
 
+    @property
+    def next_check_ns(self) -> int | None:
+        """When the next interval check is due (engine clock, int ns); None before the first check, so the
+        order path calls :meth:`on_time` on every clock move until then."""
+        return self._next_check_ns
+
     def on_time(self, now_ns: int) -> list[_R]:
         """Check if the interval has passed since the last check (int ns of the engine clock)."""
         if self._next_check_ns is not None and now_ns < self._next_check_ns:

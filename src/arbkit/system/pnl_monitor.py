@@ -51,11 +51,6 @@ class PnlMonitor(IntervalCheck[Trip]):
         self._inverse: dict[str, bool] = {}
         super().__init__()
 
-    @property
-    def next_check_ns(self) -> int | None:
-        """When the next interval check is due (engine clock, int ns); None before the first check."""
-        return self._next_check_ns
-
     def on_fill(self, fill: Fill, now_ns: int) -> list[Trip]:
         """A fill was applied to the account's and its script's books: check the breakers at ``now_ns``."""
         self._fills_seen += 1

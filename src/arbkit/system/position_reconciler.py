@@ -64,11 +64,6 @@ class PositionReconciler(IntervalCheck[Alert]):
         self._alerted: set[tuple[str, str]] = set()
         super().__init__()
 
-    @property
-    def next_check_ns(self) -> int | None:
-        """When the next interval check is due (engine clock, int ns); None before the first check."""
-        return self._next_check_ns
-
     def differences(self) -> dict[tuple[str, str], dict[str, int]]:
         """Disagreements now: ``(scope, instrument id)`` → the positions compared (lots)."""
         orders: dict[tuple[str, str], int] = {}
