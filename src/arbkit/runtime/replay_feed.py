@@ -25,8 +25,9 @@ from pathlib import Path
 
 import msgspec
 
-from arbkit.adapters.binance.reader import _lines
-from arbkit.core.errors import ConfigError, MalformedMessageError
+from arbkit.adapters.binance.parse import split_timestamp
+from arbkit.adapters.binance.reader import recorded_lines
+from arbkit.core.errors import ConfigError
 
 QUEUE_DEPTH = 4_096
 """Messages the producer may run ahead of the consumer."""
@@ -45,16 +46,10 @@ def _stream_lines(index: int, paths: Sequence[Path]) -> Iterator[tuple[int, int,
     arrival = 0
     seq = 0
     for path in paths:
-        for line_no, line in _lines(path):
+        for line_no, line in recorded_lines(path):
             if not line.strip():
                 continue
-            ts_text, sep, payload = line.partition(b" ")
-            try:
-                ts_recv = int(ts_text)
-            except ValueError:
-                raise MalformedMessageError(path.name, line_no, f"local timestamp {ts_text[:40]!r} is not an integer") from None
-            if not sep:
-                raise MalformedMessageError(path.name, line_no, "expected '<local_ns> <json>'")
+            ts_recv, payload = split_timestamp(line, path.name, line_no)
             arrival = max(arrival, ts_recv)
             seq += 1
             yield arrival, index, seq, WireMessage(index, ts_recv, payload.rstrip(b"\r\n"))

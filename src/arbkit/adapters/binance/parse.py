@@ -47,6 +47,12 @@ class RawLine:
 
 def split_line(line: bytes, source: str, line_no: int) -> RawLine:
     """Split ``<ns> <json>`` and decode the JSON; raises :class:`MalformedMessageError` naming source and line."""
+    return decode_payload(*split_timestamp(line, source, line_no), source, line_no)
+
+
+def split_timestamp(line: bytes, source: str, line_no: int) -> tuple[int, bytes]:
+    """``(local receive time ns, raw JSON)`` of a ``<ns> <json>`` line, the JSON not decoded; raises
+    :class:`MalformedMessageError` naming source and line."""
     ts_text, sep, payload = line.partition(b" ")
     if not sep or not payload.strip():
         raise MalformedMessageError(source, line_no, "expected '<local_ns> <json>'", line.decode("utf-8", "replace"))
@@ -55,7 +61,7 @@ def split_line(line: bytes, source: str, line_no: int) -> RawLine:
     except ValueError:
         raise MalformedMessageError(source, line_no, f"local timestamp {ts_text[:40]!r} is not an integer",
                                     line.decode("utf-8", "replace")) from None
-    return decode_payload(ts_recv, payload, source, line_no)
+    return ts_recv, payload
 
 
 def decode_payload(ts_recv: int, payload: bytes | str, source: str, line_no: int) -> RawLine:

@@ -70,7 +70,7 @@ def _open(path: Path):  # type: ignore[no-untyped-def]
     return gzip.open(path, "rb") if magic == b"\x1f\x8b" else open(path, "rb")
 
 
-def _lines(path: Path) -> Iterator[tuple[int, bytes]]:
+def recorded_lines(path: Path) -> Iterator[tuple[int, bytes]]:
     """(1-based line number, line) of a gzip or plain file; a corrupt or truncated file raises
     :class:`MalformedMessageError` naming the last line read, never a bare decompression error."""
     line_no = 0
@@ -133,7 +133,7 @@ class BinanceRecording:
             self._require_snapshot()
         source = self.path.name
         stats = self.stats
-        lines = _lines(self.path)
+        lines = recorded_lines(self.path)
         while True:
             try:
                 line_no, line = next(lines)
@@ -222,7 +222,7 @@ class BinanceRecording:
         return self._decoder
 
     def _require_snapshot(self) -> None:
-        for line_no, line in _lines(self.path):
+        for line_no, line in recorded_lines(self.path):
             if b'"lastUpdateId"' in line[:200]:
                 return
             if line_no > SNAPSHOT_LOOKAHEAD_LINES:
