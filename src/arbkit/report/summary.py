@@ -184,7 +184,7 @@ def _inference(returns: ReturnStats | None, data: ReportData) -> SharpeInference
                                trial_sharpe_variance=nan)
     scale = math.sqrt(returns.periods_per_year)
     sr = returns.sharpe / scale
-    moments = dict(skewness=returns.skewness, kurtosis=max(returns.kurtosis, 1.0))
+    moments = dict(skewness=returns.skewness, kurtosis=returns.kurtosis)
     psr = probabilistic_sharpe_ratio(sr, returns.n_periods, **moments)
     deflated: DeflatedSharpe | None = None
     if data.trial_sharpes:
