@@ -63,6 +63,7 @@ from replay_imbalance import (
     _convert,
     load,
     load_average,
+    peer_imbalance_reads,
     time_interleaved,
 )
 
@@ -127,60 +128,7 @@ def _hbt_loops():  # type: ignore[no-untyped-def]
                 n += 1
         return n
 
-    @njit
-    def by_tick(depth, levels, max_scan):  # type: ignore[no-untyped-def]
-        """Top-levels imbalance read with ``bid_qty_at_tick`` / ``ask_qty_at_tick`` (both books)."""
-        wb, wa = 0.0, 0.0
-        bb = depth.best_bid_tick
-        if bb > -END_OF_TIME_NS:
-            k, t = 0, bb
-            while k < levels and t > bb - max_scan:
-                q = depth.bid_qty_at_tick(t)
-                if q > 0.0:
-                    wb += q / (k + 1.0)
-                    k += 1
-                t -= 1
-        ba = depth.best_ask_tick
-        if ba < END_OF_TIME_NS:
-            k, t = 0, ba
-            while k < levels and t < ba + max_scan:
-                q = depth.ask_qty_at_tick(t)
-                if q > 0.0:
-                    wa += q / (k + 1.0)
-                    k += 1
-                t += 1
-        total = wb + wa
-        return 0.0 if total == 0.0 else (wb - wa) / total
-
-    @njit
-    def by_array(depth, levels, max_scan):  # type: ignore[no-untyped-def]
-        """The same read straight from the ROIVector book's ``bid_depth`` / ``ask_depth`` arrays."""
-        lb = depth.roi_lb_tick
-        wb, wa = 0.0, 0.0
-        bb = depth.best_bid_tick
-        if bb > -END_OF_TIME_NS:
-            bids = depth.bid_depth
-            k, i = 0, bb - lb
-            stop = max(-1, i - max_scan)
-            while k < levels and i > stop:
-                q = bids[i]
-                if q > 0.0:
-                    wb += q / (k + 1.0)
-                    k += 1
-                i -= 1
-        ba = depth.best_ask_tick
-        if ba < END_OF_TIME_NS:
-            asks = depth.ask_depth
-            k, i = 0, ba - lb
-            stop = min(asks.shape[0], i + max_scan)
-            while k < levels and i < stop:
-                q = asks[i]
-                if q > 0.0:
-                    wa += q / (k + 1.0)
-                    k += 1
-                i += 1
-        total = wb + wa
-        return 0.0 if total == 0.0 else (wb - wa) / total
+    by_tick, by_array = peer_imbalance_reads()
 
     def make(read):  # type: ignore[no-untyped-def]
         @njit

@@ -177,8 +177,9 @@ class Peer:
                                 f"the check run ({self.batches}, {self.checksum}, {self.best_bid_ticks})")
 
 
-def _peer_kernels():  # type: ignore[no-untyped-def]
-    """The njit strategy loops (compiled on first use): one per way of reading the book."""
+def peer_imbalance_reads():  # type: ignore[no-untyped-def]
+    """hftbacktest-side top-N imbalance reads, njit ``(depth, levels, max_scan) -> float``: tick by tick (both
+    books) and from the ROIVector book's arrays. Shared by every bench that runs the hftbacktest peer."""
     from numba import njit
 
     @njit
@@ -237,6 +238,15 @@ def _peer_kernels():  # type: ignore[no-untyped-def]
                 i += 1
         total = wb + wa
         return 0.0 if total == 0.0 else (wb - wa) / total
+
+    return qty_at_ticks, roi_arrays
+
+
+def _peer_kernels():  # type: ignore[no-untyped-def]
+    """The njit strategy loops (compiled on first use): one per way of reading the book."""
+    from numba import njit
+
+    qty_at_ticks, roi_arrays = peer_imbalance_reads()
 
     def make_loop(read):  # type: ignore[no-untyped-def]
         @njit
