@@ -170,4 +170,6 @@ def test_a_file_that_is_not_a_journal_is_refused(tmp_path: Path) -> None:
 
 def test_kinds_are_the_documented_strings() -> None:
     assert kinds.ALL_KINDS == ("intent", "risk_decision", "order", "fill", "book_gap", "kill_switch", "config",
-                               "model", "backtest", "regime_change", "alert", "script_failure")
+                               "model", "backtest", "regime_change", "alert", "script_failure", "deployment",
+                               "lifecycle_score", "lifecycle_refusal", "rollback", "shadow_intent", "shadow_fill",
+                               "ab_route")

@@ -33,6 +33,22 @@ ALERT: Final = "alert"
 SCRIPT_FAILURE: Final = "script_failure"
 """A :class:`~arbkit.backtest.engine.ScriptFailure`: a script raised and was stopped."""
 
+DEPLOYMENT: Final = "deployment"
+"""A :class:`~arbkit.lifecycle.history.DeploymentChange`: a model version changed deployment mode (who, why, evidence)."""
+LIFECYCLE_SCORE: Final = "lifecycle_score"
+"""An :class:`~arbkit.lifecycle.evidence.ArmScore`: one deployed version's scores at one time."""
+LIFECYCLE_REFUSAL: Final = "lifecycle_refusal"
+"""A promotion that was refused (a person without the role, or a policy not met), with the reason."""
+ROLLBACK: Final = "rollback"
+"""An automatic rollback: the trigger, its value and limit, the version taken out and the one restored."""
+SHADOW_INTENT: Final = "shadow_intent"
+"""An intent of a shadow deployment: computed and journaled, never sent (with its hypothetical risk verdict)."""
+SHADOW_FILL: Final = "shadow_fill"
+"""A hypothetical fill of a shadow deployment's intent by the venue simulator's fill model."""
+AB_ROUTE: Final = "ab_route"
+"""An A/B split decision: which arm a signal's intents were routed to, and by which rule."""
+
 ALL_KINDS: Final = (INTENT, RISK_DECISION, ORDER, FILL, BOOK_GAP, KILL_SWITCH, CONFIG, MODEL, BACKTEST,
-                    REGIME_CHANGE, ALERT, SCRIPT_FAILURE)
+                    REGIME_CHANGE, ALERT, SCRIPT_FAILURE, DEPLOYMENT, LIFECYCLE_SCORE, LIFECYCLE_REFUSAL, ROLLBACK,
+                    SHADOW_INTENT, SHADOW_FILL, AB_ROUTE)
 """Every kind above, in the order listed."""

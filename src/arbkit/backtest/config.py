@@ -12,6 +12,7 @@ from typing import Any
 
 import msgspec
 
+from arbkit.lifecycle.demo_config import LifecycleDemoConfig
 from arbkit.core.errors import ConfigError
 from arbkit.core.toml_file import read_toml
 from arbkit.data.window import parse_time_ns
@@ -99,10 +100,12 @@ class BacktestConfig(msgspec.Struct, frozen=True, kw_only=True):
     strategy: BasisArbConfig
     sim: SimVenueConfig
     risk: RiskConfig
+    lifecycle: LifecycleDemoConfig = msgspec.field(default_factory=LifecycleDemoConfig)
     source: str = ""
 
 
-_SECTIONS = {"name", "capital_usd", "equity_interval_ms", "data", "features", "model", "strategy", "sim", "risk"}
+_SECTIONS = {"name", "capital_usd", "equity_interval_ms", "data", "features", "model", "strategy", "sim", "risk",
+             "lifecycle"}
 
 
 def _section(raw: dict[str, Any], key: str, kind: type, where: str) -> Any:
@@ -142,7 +145,8 @@ def parse_config(raw: dict[str, Any], where: str = "config") -> BacktestConfig:
         name=str(raw.get("name", "backtest")), capital_usd=capital, equity_interval_ms=interval,
         data=_section(raw, "data", DataConfig, where), features=_section(raw, "features", FeaturesConfig, where),
         model=_section(raw, "model", ModelConfig, where), strategy=_section(raw, "strategy", BasisArbConfig, where),
-        sim=_sim_section(raw, where), risk=risk, source=where,
+        sim=_sim_section(raw, where), risk=risk, lifecycle=_section(raw, "lifecycle", LifecycleDemoConfig, where),
+        source=where,
     )
 
 
@@ -156,4 +160,8 @@ def load_config(path: str | Path | None = None) -> BacktestConfig:
 def _resolve_paths(config: BacktestConfig, folder: Path) -> BacktestConfig:
     """Relative data paths are relative to the config file's folder, not the working directory."""
     streams = [[str(p if Path(p).is_absolute() else (folder / p)) for p in group] for group in config.data.streams]
-    return msgspec.structs.replace(config, data=msgspec.structs.replace(config.data, streams=streams))
+    lifecycle = config.lifecycle
+    files = {key: str(folder / value) if value and not Path(value).is_absolute() else value
+             for key, value in (("policy", lifecycle.policy), ("roles", lifecycle.roles))}
+    return msgspec.structs.replace(config, data=msgspec.structs.replace(config.data, streams=streams),
+                                   lifecycle=msgspec.structs.replace(lifecycle, **files))

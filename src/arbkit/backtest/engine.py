@@ -34,6 +34,7 @@ from __future__ import annotations
 import traceback
 from collections.abc import Callable, Iterable
 from decimal import Decimal
+from typing import Protocol
 
 import msgspec
 
@@ -54,6 +55,20 @@ from arbkit.system.feature_hub import FeatureHub
 from arbkit.system.order_path import OrderPath
 from arbkit.system.regime_feed import RegimeFeed
 from arbkit.system.views import BookMarketView
+
+
+class Lane(Protocol):
+    """A second order path over the same books and clock (a shadow deployment's hypothetical venue).
+
+    The engine delivers its venue's due order requests like the main venue's, and tells its venue of every
+    book update and trade; the lane applies the venue's events to its own OMS and portfolio.
+    """
+
+    venue: SimulatedVenue
+
+    def on_venue_events(self, events: list) -> None:  # type: ignore[type-arg]
+        """Apply the lane venue's events."""
+        ...
 
 
 class EquityPoint(msgspec.Struct, frozen=True):
@@ -118,12 +133,31 @@ class BacktestEngine:
         self.features = features if features else None
         self.risk_marks = risk_marks
         self._subscribers: dict[str, list[tuple[Script, ScriptContext]]] = {}
+        self.lanes: list[Lane] = []
         self._handlers: dict[type, Callable[[RecordedMessage, int], None]] = {
             BookUpdate: self._on_book_message, Trade: self._on_trade, BestBidOffer: self._on_bbo,
             BookGap: self._on_gap_message}
         for script, ctx in scripts:
-            for instrument_id in script.instrument_ids:
-                self._subscribers.setdefault(instrument_id, []).append((script, ctx))
+            self._subscribe(script, ctx)
+
+    def _subscribe(self, script: Script, ctx: ScriptContext) -> None:
+        for instrument_id in script.instrument_ids:
+            self._subscribers.setdefault(instrument_id, []).append((script, ctx))
+
+    def add_script(self, script: Script, ctx: ScriptContext) -> None:
+        """Start calling ``script`` (with its context) from the next book update of its instruments.
+
+        For scripts that join a running engine (a version deployed mid-run); its books must be kept here.
+        """
+        missing = [i for i in script.instrument_ids if i not in self.books]
+        if missing:
+            raise KeyError(f"script {script.script_id!r} needs books {missing} that this engine does not keep")
+        self.scripts.append((script, ctx))
+        self._subscribe(script, ctx)
+
+    def add_lane(self, lane: Lane) -> None:
+        """Drive ``lane``'s venue from the next message on (see :class:`Lane`)."""
+        self.lanes.append(lane)
 
     def run(self, timeline: Iterable[tuple[int, RecordedMessage]],
             on_progress: Callable[[int], None] | None = None) -> EngineRun:
@@ -153,9 +187,14 @@ class BacktestEngine:
         run, path, venue, clock = self._run, self.path, self.venue, self.clock
         arrival = venue.next_arrival_ns()
         while arrival is not None and arrival <= ts:  # orders meet the book as it is at their arrival
+            if self.lanes and self._lane_arrivals_before(arrival):
+                arrival = venue.next_arrival_ns()
+                continue
             clock.advance_to(max(arrival, clock.now_ns()))
             path.on_venue_events(venue.process(clock.now_ns()))
             arrival = venue.next_arrival_ns()
+        if self.lanes:
+            self._lane_arrivals_before(ts + 1)
         clock.advance_to(ts)
         path.on_time(ts)
         next_sample = self._next_sample
@@ -176,6 +215,23 @@ class BacktestEngine:
             run.equity.append(self.sample_equity(ts))
             self._next_sample = ts + self.equity_interval_ns
 
+    def _lane_arrivals_before(self, limit_ns: int) -> bool:
+        """Deliver the lanes' order requests that arrive before ``limit_ns``, in time order; True if any did."""
+        delivered = False
+        clock = self.clock
+        while True:
+            first: Lane | None = None
+            first_ns = limit_ns
+            for lane in self.lanes:
+                arrival = lane.venue.next_arrival_ns()
+                if arrival is not None and arrival < first_ns:
+                    first, first_ns = lane, arrival
+            if first is None:
+                return delivered
+            clock.advance_to(max(first_ns, clock.now_ns()))
+            first.on_venue_events(first.venue.process(clock.now_ns()))
+            delivered = True
+
     def _dispatch_subclass(self, message: RecordedMessage, ts: int) -> None:
         for kind in (BookUpdate, Trade, BestBidOffer, BookGap):
             if isinstance(message, kind):
@@ -193,6 +249,10 @@ class BacktestEngine:
             events = self.venue.on_trade(message)
             if events:
                 self.path.on_venue_events(events)
+            for lane in self.lanes:
+                events = lane.venue.on_trade(message)
+                if events:
+                    lane.on_venue_events(events)
         if self.features is not None:
             self.features.on_trade(message)
 
@@ -208,6 +268,8 @@ class BacktestEngine:
         run = self._run
         run.last_ts_ns = self.clock.now_ns()
         self.path.on_venue_events(self.venue.process(run.last_ts_ns))
+        for lane in self.lanes:
+            lane.on_venue_events(lane.venue.process(run.last_ts_ns))
         run.equity.append(self.sample_equity(run.last_ts_ns))
         self.journal.flush()
         return run
@@ -225,6 +287,8 @@ class BacktestEngine:
             book.apply(message.bids, message.asks)
         self.market.mark_updated(instrument_id, ts)
         self.venue.on_book_update(instrument_id, message)
+        for lane in self.lanes:
+            lane.venue.on_book_update(instrument_id, message)
         view = self.book_views[instrument_id]
         if self.risk_marks is not None and view.synced:
             mid = book.mid_ticks()

@@ -21,6 +21,7 @@ from arbkit.backtest.config import BacktestConfig
 from arbkit.backtest.engine import EngineRun
 from arbkit.backtest.training import TrainedModel, TrainingDataError, train_basis_model
 from arbkit.data.replay import Replay
+from arbkit.lifecycle.summary import LifecycleSummary
 from arbkit.data.window import window_timeline
 from arbkit.data.sample import SAMPLE_SPOT_BTC, SAMPLE_USDM_BTC, sample_path
 from arbkit.scripts.basis_arb import SpotPerpBasisScript
@@ -46,6 +47,10 @@ class PipelineResult(msgspec.Struct, kw_only=True):
     predictions: list[tuple[int, float, float]]
     journal_path: Path
     decision_points: int
+    lifecycle: LifecycleSummary | None = None
+    """The lifecycle replay's summary (``[lifecycle] enabled``), None when it did not run."""
+    lifecycle_dir: Path | None = None
+    """Where the lifecycle replay wrote its journal and deployment history."""
 
 
 def stream_files(config: BacktestConfig) -> list[list[Path]]:
@@ -150,8 +155,15 @@ def run_pipeline(config: BacktestConfig, out_dir: Path, progress: Progress | Non
         "equity_usd": str(run.equity[-1].equity_usd) if run.equity else "0",
     }, actor="pipeline")
     journal.close()
+    lifecycle = None
+    if config.lifecycle.enabled:
+        from arbkit.lifecycle.demo import run_lifecycle_demo
+
+        lifecycle = run_lifecycle_demo(config, instruments, spec, timeline, recorded, trained.model, trading_start,
+                                       out_dir / "lifecycle", lambda n: report("lifecycle", n, total))
     return PipelineResult(
         config=config, read_stats=replay.stats(), messages=total, trained=trained, run=run, path=engine.path,
         positions=engine.portfolio.snapshot(marks), predictions=script.predictions, journal_path=journal_path,
-        decision_points=len(recorded["ts_ns"]),
+        decision_points=len(recorded["ts_ns"]), lifecycle=lifecycle,
+        lifecycle_dir=out_dir / "lifecycle" if lifecycle is not None else None,
     )

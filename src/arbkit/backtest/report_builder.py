@@ -152,7 +152,7 @@ def build_report_data(result: PipelineResult, instruments: InstrumentRegistry, *
                       started_ns=run.first_ts_ns, ended_ns=run.last_ts_ns, config=config, equity=equity, fills=fills,
                       rejections=rejections, instruments=positions, models=models, data=data, notes=notes,
                       capital_usd=float(capital), n_trials=n_trials, trial_sharpes=[float(x) for x in trial_sharpes],
-                      orders=orders, failures=failures)
+                      orders=orders, failures=failures, lifecycle=result.lifecycle)
 
 
 def _plain(value: Decimal) -> str:

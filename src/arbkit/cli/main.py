@@ -11,6 +11,7 @@ from rich.markup import escape
 from rich.table import Table
 
 from arbkit.cli.data_cmd import data_app
+from arbkit.cli.lifecycle_cmd import lifecycle_app
 from arbkit.cli import report_cmd
 from arbkit.cli.models_cmd import models_app
 from arbkit.cli.sweep_cmd import sweep_app
@@ -22,6 +23,7 @@ console = Console()
 app.add_typer(data_app, name="data")
 app.add_typer(models_app, name="models")
 app.add_typer(sweep_app, name="sweep")
+app.add_typer(lifecycle_app, name="lifecycle")
 app.command(name="report")(report_cmd.report)
 
 
@@ -50,6 +52,28 @@ def _run_pipeline(config_path: Optional[Path], out_dir: Path) -> None:
     console.print(f"report:  {report_path}  (JSON: {report_path.with_suffix('.json')})")
     console.print(f"journal: {result.journal_path}  (arbkit journal {result.journal_path})")
     console.print(f"model:   {out_dir / 'model.json'}")
+    if result.lifecycle is not None:
+        _lifecycle_summary(result)
+
+
+def _lifecycle_summary(result) -> None:  # type: ignore[no-untyped-def]
+    summary = result.lifecycle
+    table = Table(title="model lifecycle (out-of-sample replay)")
+    for column in ("version", "modes", "PnL in last mode (USD)", "trades"):
+        table.add_column(column)
+    modes: dict[str, list[str]] = {}
+    for interval in summary.intervals:
+        modes.setdefault(interval.version, []).append(interval.mode)
+    for score in summary.final_scores:
+        table.add_row(escape(score.version), " -> ".join(modes.get(score.version, [score.mode])),
+                      f"{score.pnl_usd:.4f}", str(score.trades))
+    console.print(table)
+    for rollback in summary.rollbacks:
+        console.print(f"[red]rollback[/red] {escape(rollback.version)} ({rollback.mode}): {escape(rollback.detail)}"
+                      + (f"; {escape(rollback.restored_version)} restored" if rollback.restored_version else ""))
+    for refusal in summary.refusals:
+        console.print(f"[yellow]refused[/yellow] {escape(refusal)}")
+    console.print(f"lifecycle: {result.lifecycle_dir}  (arbkit lifecycle history {result.lifecycle_dir})")
 
 
 def _summary(result) -> None:  # type: ignore[no-untyped-def]

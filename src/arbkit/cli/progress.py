@@ -8,6 +8,7 @@ STAGE_TITLES = {
     "read": "read + sync recorded data",
     "features": "pass 1: decision points + features",
     "backtest": "pass 2: backtest (risk gate, sim venue)",
+    "lifecycle": "pass 3: lifecycle (shadow, canary, rollback)",
 }
 
 

@@ -15,7 +15,7 @@ from decimal import Decimal
 
 import msgspec
 
-from arbkit.core.enums import BookSide, LiquiditySide, OrderStatus, OrderType, Side, TimeInForce
+from arbkit.core.enums import LiquiditySide, OrderStatus, OrderType, Side, TimeInForce
 
 Level = tuple[int, int]
 """One book level: (price in ticks, size in lots). Size 0 deletes the level."""
@@ -100,7 +100,8 @@ class OrderIntent(_Message, tag="intent"):
     """What a script wants to do; becomes an order only if the risk gate approves it.
 
     ``price_ticks`` is None for market orders. ``model_version`` and ``script_id`` trace the
-    intent to the code and model that produced it.
+    intent to the code and model that produced it; ``deployment_mode`` is the mode that version was
+    deployed in when it decided (``live`` unless the lifecycle says otherwise: ``canary``, ``shadow``).
     """
 
     intent_id: str
@@ -114,6 +115,7 @@ class OrderIntent(_Message, tag="intent"):
     price_ticks: int | None = None
     time_in_force: TimeInForce = TimeInForce.GTC
     tag: str = ""
+    deployment_mode: str = "live"
 
 
 class RiskCheck(_Message):
@@ -156,6 +158,8 @@ class Order(_Message, tag="order"):
     price_ticks: int | None = None
     filled_lots: int = 0
     reject_reason: str = ""
+    deployment_mode: str = "live"
+    """The deployment mode of the model version whose intent this order is (``live``, ``canary``, ``shadow``)."""
 
     @property
     def open_lots(self) -> int:
@@ -177,6 +181,8 @@ class Fill(_Message, tag="fill"):
     fee: Decimal
     liquidity: LiquiditySide
     ts_event: int
+    deployment_mode: str = "live"
+    """The deployment mode of the order's model version (``live``, ``canary``, ``shadow``)."""
 
 
 MarketData = BookUpdate | Trade | BestBidOffer

@@ -156,6 +156,7 @@ class OrderManager:
             ts_sent=now_ns,
             ts_last=now_ns,
             price_ticks=intent.price_ticks,
+            deployment_mode=intent.deployment_mode,
         )
         self._store("created", order)
         self._next += 1

@@ -19,6 +19,7 @@ from __future__ import annotations
 import msgspec
 
 from arbkit.core.errors import ArbkitError
+from arbkit.lifecycle.summary import LifecycleSummary
 
 
 class ReportInputError(ArbkitError, ValueError):
@@ -195,3 +196,5 @@ class ReportData(_Row):
     trial_sharpes: list[float] = []
     orders: list[OrderRow] = []
     failures: list[ScriptFailureRow] = []
+    lifecycle: LifecycleSummary | None = None
+    """The run's model lifecycle (modes over time, scores, rollbacks, A/B); None when no lifecycle controller ran."""

@@ -151,6 +151,11 @@ class RiskGate:
         return self._instruments.get(instrument_id).venue
 
     @property
+    def return_sources(self) -> tuple[CovarianceSource | None, ReturnSource | None]:
+        """The return covariance and history the VaR and correlation rules read (None when not configured)."""
+        return self._return_sources
+
+    @property
     def regimes(self) -> RegimeBoard:
         """The regime board the ``regime`` rule reads."""
         return self._regimes

@@ -389,7 +389,7 @@ class SimulatedVenue:
             fill_id=f"F{self._fill_count}", client_order_id=order.client_order_id, script_id=order.script_id,
             model_version=order.model_version, instrument_id=order.instrument_id, side=order.side,
             price_ticks=price_ticks, qty_lots=lots, fee=fee_quote(instrument, price_ticks, lots, fee_bps),
-            liquidity=liquidity, ts_event=ts_ns,
+            liquidity=liquidity, ts_event=ts_ns, deployment_mode=order.deployment_mode,
         )
         resting.filled_lots += lots
         resting.ts_last = ts_ns

@@ -357,3 +357,41 @@ class ModelRegistry:
             raise ModelMismatchError(f"{where}: the loaded model reports feature digest "
                                      f"{getattr(model, 'feature_digest', None)}, expected {feature_digest}")
         return model
+
+    # -- aliases (set by the lifecycle's deployment history, never by registration) ------------------------------
+    def set_alias(self, name: str, alias: str, version: int) -> None:
+        """Point ``alias`` of model ``name`` at ``version`` (moving it if it named another version)."""
+        from mlflow.exceptions import MlflowException
+
+        check_name(name)
+        if not isinstance(alias, str) or not _NAME.fullmatch(alias) or alias.isdigit():
+            raise RegistryError(f"alias {alias!r} of model {name!r} is invalid: use letters, digits, '.', '_' or '-', "
+                                "not only digits")
+        self._version(name, int(version))  # UnknownModelError naming the versions if absent
+        try:
+            self._client.set_registered_model_alias(name, alias, str(int(version)))
+        except MlflowException as exc:
+            raise RegistryError(f"cannot set alias {alias!r} of model {name!r} to version {version}: {exc}") from exc
+
+    def delete_alias(self, name: str, alias: str) -> None:
+        """Remove ``alias`` from model ``name`` (nothing happens if it has no such alias)."""
+        from mlflow.exceptions import MlflowException
+
+        if alias not in self.aliases(name):
+            return
+        try:
+            self._client.delete_registered_model_alias(name, alias)
+        except MlflowException as exc:
+            raise RegistryError(f"cannot delete alias {alias!r} of model {name!r}: {exc}") from exc
+
+    def aliases(self, name: str) -> dict[str, int]:
+        """Alias → version number of model ``name`` (UnknownModelError if there is no such model)."""
+        from mlflow.exceptions import MlflowException
+
+        check_name(name)
+        try:
+            model = self._client.get_registered_model(name)
+        except MlflowException:
+            known = ", ".join(self.names()) or "none"
+            raise UnknownModelError(f"no registered model named {name!r}; registered: {known}") from None
+        return {alias: int(version) for alias, version in (model.aliases or {}).items()}
