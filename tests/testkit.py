@@ -161,34 +161,19 @@ def lifecycle_setup(tmp_path: Path, policy_toml: str, roles_toml: str = TEST_ROL
     """
     import tomllib
 
-    import msgspec
-
     from arbkit.audit.journal import Journal
-    from arbkit.lifecycle.controller import LifecycleController
+    from arbkit.lifecycle.basis_deployments import basis_controller
     from arbkit.lifecycle.history import DeploymentHistory
-    from arbkit.lifecycle.outcomes import BasisReversionOutcome
     from arbkit.lifecycle.policy import PromotionPolicy
     from arbkit.lifecycle.roles import AccessControl
-    from arbkit.scripts.basis_arb import SpotPerpBasisScript
-    from arbkit.scripts.basis_signal import BasisSignal
 
     config = default_config()
     recorded, trained = trained_champion()
     journal = Journal(tmp_path / "journal.sqlite")
     history = DeploymentHistory(tmp_path / "deployments.sqlite", journal=journal)
     engine = build_engine(config, journal, risk=risk if risk is not None else config.risk)
-    strategy = config.strategy
-    spec = config.features.spec()
-    ids = (strategy.spot_instrument, strategy.perp_instrument)
-    interval_ns = config.features.decision_interval_ms * 1_000_000
-    script_config = msgspec.structs.replace(strategy, trading_start_ns=trained.cutoff_ns)
-    controller = LifecycleController(
-        engine=engine, script_id="basis-btc",
-        make_script=lambda sid, model: SpotPerpBasisScript(sid, script_config, BasisSignal(spec, *ids, interval_ns),
-                                                           model),
-        make_outcome=lambda: BasisReversionOutcome(config.model.horizon_ms * 1_000_000, config.model.revert_fraction,
-                                                   strategy.min_revert_probability, config.model.min_abs_z),
-        policy=PromotionPolicy.from_toml_dict(tomllib.loads(policy_toml), "test policy"),
+    controller = basis_controller(
+        engine, config, policy=PromotionPolicy.from_toml_dict(tomllib.loads(policy_toml), "test policy"),
         access=AccessControl.from_toml_dict(tomllib.loads(roles_toml), "test roles"), history=history,
-        risk=config.risk, sim=config.sim, feature_digest=spec.digest(), probe=recorded["features"][0])
+        trading_start_ns=trained.cutoff_ns, probe=recorded["features"][0])
     return engine, controller, trained.model, recorded, trained.cutoff_ns

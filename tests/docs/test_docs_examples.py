@@ -20,7 +20,8 @@ DOCS = Path(__file__).resolve().parents[2] / "docs"
 PAGES = ("first-script.md", "features-and-models.md", "features.md", "regimes.md", "regime-gating.md", "validation.md",
          "model-zoo.md", "compiled-inference.md", "model-registry.md",
          "orders.md", "journal.md", "market-data.md", "data-sources-lean.md", "synthetic-data.md", "tick-store.md",
-         "data-quality.md", "statistics.md", "simulation.md", "paper-trading.md", "sweeps.md")
+         "data-quality.md", "statistics.md", "simulation.md", "paper-trading.md", "sweeps.md",
+         "lifecycle.md")
 _BLOCK = re.compile(r"^```python runnable[ \t]*\n(.*?)^```[ \t]*$", re.DOTALL | re.MULTILINE)
 
 

@@ -14,6 +14,7 @@ from arbkit.cli.main import app
 from arbkit.lifecycle.evidence import ArmScore
 from arbkit.lifecycle.history import DeploymentChange, DeploymentHistory
 from arbkit.lifecycle.modes import DeploymentMode
+from testkit import TEST_ROLES
 
 SEC = 10**9
 POLICY = """
@@ -27,14 +28,7 @@ capital_usd = 1500
 min_duration = "20s"
 min_pnl_usd = -1
 """
-ROLES = """
-[roles]
-risk_officer = ["promote", "retire", "rollback", "deploy"]
-quant = ["deploy"]
-[people]
-alice = ["risk_officer"]
-bob = ["quant"]
-"""
+ROLES = TEST_ROLES
 runner = CliRunner()
 
 

@@ -27,7 +27,6 @@ max_psi = 0.25
 beat_champion = true
 [canary]
 capital_usd = 1000
-limit_scale = 0.25
 max_drawdown_usd = 25
 min_duration = "3d"
 min_trades = 20
@@ -65,7 +64,7 @@ def policy(tmp_path: Path) -> PromotionPolicy:
 
 
 def test_loaded_policy_holds_sections_and_ns_interval(policy: PromotionPolicy) -> None:
-    assert policy.canary is not None and policy.canary.capital_usd == 1000.0 and policy.canary.limit_scale == 0.25
+    assert policy.canary is not None and policy.canary.capital_usd == 1000.0
     assert policy.evaluation.interval_ns == 30 * 10**9
     assert policy.ab.split == "instrument" and policy.ab.instruments_a == ("BTCUSDT",)
     assert [r[0] for r in policy.rollback_rules] == ["max_psi", "min_hit_rate", "min_pnl_usd", "max_drawdown_usd",
@@ -154,7 +153,7 @@ def test_rollback_ignores_undefined_psi_and_judges_a_drifted_one(policy: Promoti
     ({"shadow": {"min_duration": "two weeks"}}, r"p\.toml: \[shadow\] min_duration: duration 'two weeks'"),
     ({"canary": {"min_trades": 3}}, r"p\.toml: Object missing required field `capital_usd` - at `canary`"),
     ({"canary": {"capital_usd": 0}}, r"p\.toml: \[canary\] capital_usd = 0\.0 must be > 0"),
-    ({"canary": {"capital_usd": 10, "limit_scale": 1.5}}, r"\[canary\] limit_scale = 1\.5 must be in \(0, 1\]"),
+    ({"canary": {"capital_usd": 10, "limit_scale": 0.5}}, r"Object contains unknown field `limit_scale`"),
     ({"rollback": {"max_error_rate": 2}}, r"\[rollback\] max_error_rate = 2\.0 must be in \[0, 1\]"),
     ({"rollback": {"min_trades": -1}}, r"\[rollback\] min_trades = -1 must be >= 0"),
     ({"ab": {"split": "random"}}, r"Invalid enum value 'random' - at `ab.split`"),

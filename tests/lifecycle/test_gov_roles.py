@@ -11,15 +11,9 @@ from hypothesis import strategies as st
 
 from arbkit.lifecycle.modes import LifecycleError, PermissionDeniedError
 from arbkit.lifecycle.roles import PERMISSIONS, AccessControl
+from testkit import TEST_ROLES
 
-ROLES_TOML = """
-[roles]
-risk_officer = ["promote", "retire", "rollback", "deploy"]
-quant = ["deploy"]
-[people]
-alice = ["risk_officer"]
-bob = ["quant"]
-"""
+ROLES_TOML = TEST_ROLES
 
 
 @pytest.fixture

@@ -44,7 +44,10 @@ def run_ab(tmp_path: Path):  # type: ignore[no-untyped-def]
     assert engine.run(sample_timeline()).script_failures == []
     engine.journal.flush()
     with Journal(tmp_path / "journal.sqlite") as journal:
-        routes = [(e.ts_ns, e.payload) for e in journal.entries(kind=kinds.AB_ROUTE)]
+        entries = [(e.ts_ns, e.payload) for e in journal.entries(kind=kinds.AB_ROUTE)]
+    routes = [(ts, p) for ts, p in entries if p["action"] == "assigned"]
+    refused = [p for _, p in entries if p["action"] == "refused"]
+    assert len(refused) == len(controller.router.refused)  # every refusal journaled with its intent
     return controller, routes
 
 

@@ -97,3 +97,26 @@ def test_a_live_version_rolled_back_gives_the_floor_back_to_the_last_stable_one(
     assert promote.evidence["policy_waived"] is True
     first = controller.summary_data.rollbacks[0]
     assert first.version == broken.version and first.mode == "live" and first.restored_version == champion.version
+
+
+def test_a_failing_controller_fails_closed_every_version_that_trades(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    engine, controller, champion, _, start = lifecycle_setup(tmp_path, FAST)
+    broken_at = start + 20 * SECOND
+
+    def bug(now: int) -> None:
+        raise RuntimeError("a bug in the lifecycle's own work")
+
+    controller.at(start, lambda now: controller.deploy(champion, mode=DeploymentMode.LIVE, actor="alice",
+                                                       reason="champion", model_name="m"))
+    controller.at(broken_at, bug)
+    run = engine.run(sample_timeline())
+    assert [f.script_id for f in run.script_failures] == ["lifecycle:basis-btc"]
+    arm = controller.arms[champion.version]
+    assert f"script:{arm.script_id}" in engine.path.gate.kill_switch.engaged_scopes
+    [alert] = [a for a in engine.path.gate.alerts.alerts if a.code == "LIFECYCLE_FAILED"]
+    assert "a bug in the lifecycle" in alert.detail and arm.script_id in alert.action
+    assert not [o for o in engine.path.oms.open_orders() if o.script_id == arm.script_id]
+    later = [d.reason_code for i, d in engine.path.rejections
+             if i.script_id == arm.script_id and i.ts_created > broken_at]
+    assert set(later) <= {"KILL_SWITCH"}  # whatever it still wanted was refused
+    assert not [f for f in engine.path.fills if f.script_id == arm.script_id and f.ts_event > broken_at + SECOND]

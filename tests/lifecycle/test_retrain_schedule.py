@@ -31,7 +31,7 @@ MINUTE = 60_000_000_000
 def test_periodic_schedule_is_due_one_period_after_the_anchor_and_after_each_start() -> None:
     schedule = RetrainSchedule(every_ns=HOUR, on_drift_psi=None, min_gap_ns=0, anchor_ns=1_000)
     assert schedule.due(1_000 + HOUR - 1, None) is None
-    assert schedule.due(1_000 + HOUR, None) == f"scheduled: {HOUR} ns since the last retrain >= every {HOUR} ns"
+    assert schedule.due(1_000 + HOUR, None) == "scheduled: 3600.000 s since the last retrain >= every 3600 s"
     schedule.mark_started(1_000 + HOUR + 5)
     assert schedule.last_started_ns == 1_000 + HOUR + 5
     assert schedule.due(1_000 + 2 * HOUR, None) is None

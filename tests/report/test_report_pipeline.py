@@ -92,7 +92,9 @@ def test_report_shows_every_statistic_and_chart_and_writes_json_beside_it(result
     for anchor in (*CHART_IDS, "summary", "attribution", "failures"):
         assert f'id="{anchor}"' in html
     images = re.findall(r'src="data:image/png;base64,([A-Za-z0-9+/=]+)"', html)
-    assert len(images) == len(CHART_IDS) + 1  # fills on price: one chart per instrument (spot and perp)
+    # fills on price: one chart per instrument (spot and perp); the lifecycle section: timeline and PnL by version
+    assert len(images) == len(CHART_IDS) + 1 + 2
+    assert 'id="lifecycle-timeline-img"' in html and 'id="lifecycle-pnl-img"' in html
     assert all(base64.b64decode(png)[:8] == PNG_MAGIC for png in images)
     for label in ("Total return", "Annualised return", "Volatility", "Sharpe ratio", "Sortino ratio", "Calmar ratio",
                   "Max drawdown (% of peak)", "Max drawdown duration", "Hit rate", "Profit factor", "Turnover",
@@ -185,7 +187,7 @@ def test_report_renders_in_headless_chromium(written: Path, tmp_path: Path) -> N
             page.screenshot(path=str(tmp_path / "report.png"), full_page=True)
         finally:
             browser.close()
-    assert len(widths) == len(CHART_IDS) + 1 and all(w > 0 for w in widths), widths
+    assert len(widths) == len(CHART_IDS) + 1 + 2 and all(w > 0 for w in widths), widths  # + the lifecycle charts
     assert fmt.money(stats.returns.pnl_usd, 4) in summary
     assert fmt.integer(stats.trades.n_fills) in summary and fmt.ratio(stats.inference.psr, 4) in summary
     assert (tmp_path / "report.png").read_bytes()[:8] == PNG_MAGIC

@@ -127,6 +127,8 @@ class Arm:
         self.psi = psi
         self.trace = EquityTrace()
         self.decisions = 0
+        self._equity_key: tuple[object, ...] | None = None
+        self._equity = 0.0
         self.router: ABRouter | None = None
         self.script: Script | None = None
         self.ctx: ScriptContext | None = None
@@ -149,12 +151,21 @@ class Arm:
         return self.path.script_books.position_lots(self.script_id, instrument_id)
 
     def equity_usd(self, marks: dict[str, int]) -> float:
-        """Equity of the arm's current book at ``marks`` (USD, after fees)."""
+        """Equity of the arm's current book at ``marks`` (USD, after fees).
+
+        Exact (the portfolio's fractions), and recomputed only when a fill or the mark of a held instrument changed
+        since the last call: a flat arm costs a dictionary lookup per decision.
+        """
         if self.mode is DeploymentMode.SHADOW:
             book = self.lane.portfolio
         else:
             book = self.path.script_books.portfolio(self.script_id)
-        return float(book.equity(marks))
+        held = tuple((i, marks.get(i)) for i in book.instrument_ids() if book.position_lots(i))
+        key = (id(book), book.fill_count, held)
+        if key != self._equity_key:
+            self._equity_key = key
+            self._equity = float(book.equity(marks))
+        return self._equity
 
     def gross_usd(self, marks: dict[str, int], notional: Callable[[str, int, int], Decimal]) -> float:
         """Gross notional of the arm's book at ``marks``, USD (``notional(instrument, mark ticks, lots)``)."""

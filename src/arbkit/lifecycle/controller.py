@@ -26,6 +26,7 @@ import msgspec
 import numpy as np
 
 from arbkit.audit import kinds
+from arbkit.audit.alerts import Alert
 from arbkit.audit.journal import Journal
 from arbkit.backtest.engine import BacktestEngine
 from arbkit.lifecycle.arm import Arm, ArmScript, ArmSink, DecisionOutcome
@@ -283,10 +284,15 @@ class LifecycleController:
                        {"score": msgspec.to_builtins(score), "verdict": msgspec.to_builtins(verdict)}, now)
 
     # -- scores ---------------------------------------------------------------------------------
-    def score(self, arm: Arm, now: int, *, with_sharpe: bool = True) -> ArmScore:
-        """The arm's :class:`ArmScore` now (Sharpe from its evaluation-interval PnL changes when asked)."""
+    def score(self, arm: Arm, now: int, *, with_sharpe: bool = True, for_guard: bool = False) -> ArmScore:
+        """The arm's :class:`ArmScore` now (Sharpe from its evaluation-interval PnL changes when asked).
+
+        ``for_guard``: the per-decision score of the rollback guard: no Sharpe, and the latency p99 only when it
+        may exceed the budget (:meth:`ServedModel.p99_if_over_budget_us`), so the check costs O(1).
+        """
         outcome, trace, served = arm.outcome, arm.trace, arm.served
-        sharpe = self._sharpe(arm.version) if with_sharpe else None
+        sharpe = self._sharpe(arm.version) if with_sharpe and not for_guard else None
+        latency = served.p99_if_over_budget_us() if for_guard else served.latency.p99_us
         psi = None
         if arm.psi is not None:
             worst = arm.psi.max_psi()
@@ -297,7 +303,7 @@ class LifecycleController:
             precision=outcome.precision, recall=outcome.recall, f1=outcome.f1, trades=len(trace.trades),
             hit_rate=trace.hit_rate, pnl_usd=trace.pnl_usd, sharpe=sharpe, max_drawdown_usd=trace.max_drawdown_usd,
             gross_exposure_usd=trace.gross_usd, max_gross_exposure_usd=trace.max_gross_usd,
-            latency_p99_us=served.latency.p99_us, error_rate=served.error_rate, psi=psi, decisions=arm.decisions)
+            latency_p99_us=latency, error_rate=served.error_rate, psi=psi, decisions=arm.decisions)
 
     def _sharpe(self, version: str) -> float | None:
         marks = self._pnl_marks.get(version, [])
@@ -353,6 +359,8 @@ class LifecycleController:
             arm.last_active_score = self.score(arm, now)
         arm.mode = mode
         arm.since_ns = now
+        budget_us = self.policy.rollback.for_mode(mode.value).max_latency_p99_us
+        arm.served.budget_ns = None if budget_us is None else int(budget_us * 1_000)
         self.limits.apply(arm, old, mode)
         marks = self.engine.marks()
         arm.trace.reset(arm.equity_usd(marks))
@@ -388,6 +396,25 @@ class LifecycleController:
                             actor=person or "unknown")
         self.summary_data.refusals.append(f"{person!r} asked to {what}: refused, {why}")
 
+    def fail_closed(self, exc: Exception) -> None:
+        """The controller's own work raised: engage the kill switch on every version that can trade, and alert.
+
+        The engine then stops calling the controller (a failed script); without evaluations and promotions the
+        versions must not go on sending orders unsupervised (their open orders are cancelled by the kill switch).
+        """
+        now = self.engine.clock.now_ns()
+        for arm in self.arms.values():
+            if arm.mode.sends_orders:
+                self.engine.path.kill("lifecycle", f"lifecycle controller failed: {type(exc).__name__}: {exc}",
+                                      scope=f"script:{arm.script_id}")
+        self.engine.path.gate.alerts.raise_alert(Alert(
+            code="LIFECYCLE_FAILED", scope=f"script:{self.script_id}", ts_ns=now,
+            detail=f"the lifecycle controller of {self.script_id} raised {type(exc).__name__}: {exc}; every canary "
+                   "and live version of it was stopped by the kill switch",
+            values={"error_type": type(exc).__name__, "message": str(exc)},
+            action="kill switch on " + ", ".join(f"script:{a.script_id}" for a in self.arms.values()
+                                                  if a.mode.sends_orders)), actor="lifecycle")
+
     def summary(self) -> LifecycleSummary:
         """The run's lifecycle for the report: intervals, final scores, rollbacks, refusals, A/B, shadow vs live."""
         from arbkit.lifecycle.summarize import summarize
@@ -404,7 +431,11 @@ class _ControllerTick:
         self._controller = controller
 
     def on_book(self, ctx: ScriptContext, instrument_id: str) -> None:
-        self._controller.tick(ctx.now_ns())
+        try:
+            self._controller.tick(ctx.now_ns())
+        except Exception as exc:  # the lifecycle itself failed: fail closed, no version trades unsupervised
+            self._controller.fail_closed(exc)
+            raise
 
 
 def _tick_context(engine: BacktestEngine) -> ScriptContext:

@@ -4,10 +4,11 @@ On the same recorded timeline as the backtest, with the same engine, the lifecyc
 basis script's versions (times are from the start of trading, the end of the model's training period):
 
 - ``t = 0``: the trained model (v1) is deployed live by the approver (a person with ``promote``);
-- ``retrain_after``: a retraining job starts in a child process on every decision point whose label is
-  known by then (an expanding window, nothing from the future) and, ``retrain_delay`` later, its model
-  (v2) enters shadow automatically; the approver has approved ahead of time its promotion to canary and to
-  live, which happen when the policy's criteria pass;
+- ``retrain_every`` (never twice within ``retrain_min_gap``): the retraining schedule
+  (:class:`~arbkit.lifecycle.retrain_driver.RetrainDriver`) starts a job in a child process on every
+  decision point whose label is known by then (an expanding window, nothing from the future) and,
+  ``retrain_delay`` later, its model (v2) enters shadow automatically; the approver has approved ahead of
+  time its promotion to canary and to live, which happen when the policy's criteria pass;
 - ``broken_after``: a deliberately broken build of v1 (:class:`BrokenExportModel`: NaN where it would trade)
   is put straight into canary by the approver (shadow skipped, journaled); the rollback guard's error-rate
   trigger takes it out in the decision event that breaches it;
@@ -25,7 +26,6 @@ from collections.abc import Callable, Sequence
 from importlib.resources import files
 from pathlib import Path
 
-import msgspec
 import numpy as np
 
 from arbkit.adapters.binance.reader import RecordedMessage
@@ -33,20 +33,18 @@ from arbkit.audit.journal import Journal
 from arbkit.backtest.config import BacktestConfig
 from arbkit.core.instruments import InstrumentRegistry
 from arbkit.features.basis import BasisFeatureSpec
-from arbkit.lifecycle.controller import LifecycleController
+from arbkit.lifecycle.basis_deployments import basis_controller
 from arbkit.lifecycle.demo_config import LifecycleDemoConfig  # noqa: F401  (re-exported for readers of this module)
 from arbkit.lifecycle.durations import parse_duration
 from arbkit.lifecycle.history import DeploymentHistory
 from arbkit.lifecycle.modes import DeploymentMode, LifecycleError, PermissionDeniedError
-from arbkit.lifecycle.outcomes import BasisReversionOutcome
 from arbkit.lifecycle.policy import PromotionPolicy
-from arbkit.lifecycle.retrain import RetrainWorker, fit_basis_logistic
+from arbkit.lifecycle.retrain import RetrainSchedule, RetrainWorker, fit_basis_logistic
+from arbkit.lifecycle.retrain_driver import RetrainDriver
 from arbkit.lifecycle.roles import AccessControl
 from arbkit.lifecycle.summary import LifecycleSummary
 from arbkit.models.labels import reversion_label
 from arbkit.models.logistic import LogisticModel
-from arbkit.scripts.basis_arb import SpotPerpBasisScript
-from arbkit.scripts.basis_signal import BasisSignal
 from arbkit.stats.psi import PsiReference
 from arbkit.system.kernel import build_backtest_engine
 
@@ -109,24 +107,16 @@ def run_lifecycle_demo(config: BacktestConfig, instruments: InstrumentRegistry, 
     access = AccessControl.load(Path(settings.roles) if settings.roles else embedded("demo_roles.toml"))
     strategy = config.strategy
     ids = [strategy.spot_instrument, strategy.perp_instrument]
-    interval_ns = config.features.decision_interval_ms * 1_000_000
     horizon_ns = config.model.horizon_ms * 1_000_000
     journal = Journal(out_dir / "journal.sqlite")
     history = DeploymentHistory(out_dir / "deployments.sqlite", journal=journal)
     engine = build_backtest_engine(instruments=instruments, instrument_ids=ids, risk=config.risk, sim=config.sim,
                                    journal=journal, scripts=[],
                                    equity_interval_ns=config.equity_interval_ms * 1_000_000, start_ns=timeline[0][0])
-    script_config = msgspec.structs.replace(strategy, trading_start_ns=trading_start_ns)
     features, ts = recorded["features"], recorded["ts_ns"]
     train_rows = ts < trading_start_ns
-    controller = LifecycleController(
-        engine=engine, script_id="basis-btc",
-        make_script=lambda sid, model: SpotPerpBasisScript(sid, script_config, BasisSignal(spec, *ids, interval_ns),
-                                                           model),
-        make_outcome=lambda: BasisReversionOutcome(horizon_ns, config.model.revert_fraction,
-                                                   strategy.min_revert_probability, config.model.min_abs_z),
-        policy=policy, access=access, history=history, risk=config.risk, sim=config.sim,
-        feature_digest=spec.digest(), probe=features[0])
+    controller = basis_controller(engine, config, policy=policy, access=access, history=history,
+                                  trading_start_ns=trading_start_ns, probe=features[0])
     reference = PsiReference.from_sample(features[train_rows], spec.names)
     worker = RetrainWorker(max_workers=1)
 
@@ -137,26 +127,23 @@ def run_lifecycle_demo(config: BacktestConfig, instruments: InstrumentRegistry, 
         controller.deploy(champion, mode=DeploymentMode.LIVE, actor=settings.approver, model_name="basis-logit",
                           reason="initial champion: trained on the first part of the sample", psi_reference=reference)
 
-    def start_retrain(now: int) -> None:
+    def retrain_job(now: int) -> tuple[Callable[..., object], tuple[object, ...], str]:
         known = ts + horizon_ns <= now  # only decision points whose label is known now
         basis, deviation = features[:, 0], features[:, 2]
         labels = reversion_label(ts[known], basis[known], (basis - deviation)[known], horizon_ns,
                                  config.model.revert_fraction)
         rows = (np.abs(features[known][:, 1]) >= config.model.min_abs_z) & (labels >= 0)
-        future = worker.submit(fit_basis_logistic, features[known][rows], labels[rows].astype(np.int64),
-                               tuple(spec.names), spec.digest(), config.model.c_regularisation, config.model.seed)
+        args = (features[known][rows], labels[rows].astype(np.int64), tuple(spec.names), spec.digest(),
+                config.model.c_regularisation, config.model.seed)
+        return fit_basis_logistic, args, f"{int(rows.sum())} labelled decision points up to now"
 
-        def enter_shadow(later: int) -> None:
-            model = LogisticModel(future.result())  # waits here in a replay: the swap time is deterministic
-            if model.version in controller.arms:
-                return
-            controller.deploy(model, mode=DeploymentMode.SHADOW, actor=settings.retrainer, model_name="basis-logit",
-                              reason=f"scheduled retrain on {int(rows.sum())} labelled decision points up to now",
-                              psi_reference=reference)
-            controller.approve(model.version, DeploymentMode.CANARY, settings.approver)
-            controller.approve(model.version, DeploymentMode.LIVE, settings.approver)
-
-        controller.at(now + parse_duration(settings.retrain_delay, "[lifecycle] retrain_delay"), enter_shadow)
+    RetrainDriver(controller, RetrainSchedule(
+        every_ns=parse_duration(settings.retrain_every, "[lifecycle] retrain_every"), on_drift_psi=None,
+        min_gap_ns=parse_duration(settings.retrain_min_gap, "[lifecycle] retrain_min_gap"), anchor_ns=trading_start_ns),
+        worker, retrain_job, LogisticModel, model_name="basis-logit", actor=settings.retrainer,
+        approvals=[(DeploymentMode.CANARY, settings.approver), (DeploymentMode.LIVE, settings.approver)],
+        delay_ns=parse_duration(settings.retrain_delay, "[lifecycle] retrain_delay"), wait=True,
+        psi_reference=reference)
 
     def deploy_broken(now: int) -> None:
         controller.deploy(BrokenExportModel(champion), mode=DeploymentMode.CANARY, actor=settings.approver,
@@ -174,7 +161,6 @@ def run_lifecycle_demo(config: BacktestConfig, instruments: InstrumentRegistry, 
             pass  # journaled (lifecycle_refusal) and kept for the report
 
     at("0s", deploy_champion)
-    at(settings.retrain_after, start_retrain)
     at(settings.broken_after, deploy_broken)
     at(settings.refused_after, refused_promotion)
     try:

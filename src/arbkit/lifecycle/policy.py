@@ -17,7 +17,6 @@ A criterion whose value is undefined on the score (precision with no calls, Shar
 from __future__ import annotations
 
 import math
-import tomllib
 from pathlib import Path
 from typing import Any, Literal
 
@@ -25,6 +24,7 @@ import msgspec
 
 from arbkit.lifecycle.durations import format_duration, parse_duration
 from arbkit.lifecycle.evidence import ArmScore
+from arbkit.lifecycle.toml_input import read_lifecycle_toml
 from arbkit.lifecycle.modes import LifecycleError
 
 Op = Literal[">=", "<="]
@@ -88,13 +88,12 @@ class CanaryPolicy(PromotionCriteria, frozen=True, kw_only=True, forbid_unknown_
     """``[canary]``: the limits of a canary version, and (inherited keys) the criteria to leave canary for live.
 
     Attributes:
-        capital_usd: gross notional cap of a canary version, USD (> 0, required).
-        limit_scale: the script's instrument limits × this, in (0, 1].
+        capital_usd: gross notional cap of a canary version (position plus open orders, the gate's per-script
+            limit), USD (> 0, required).
         max_drawdown_usd: the canary's drawdown breaker, USD; also a criterion to go live.
     """
 
     capital_usd: float
-    limit_scale: float = 1.0
 
 
 class RollbackTriggers(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=True):
@@ -225,14 +224,7 @@ class PromotionPolicy(msgspec.Struct, frozen=True, kw_only=True):
     @classmethod
     def load(cls, path: str | Path) -> PromotionPolicy:
         """Read and validate the policy TOML at ``path`` (LifecycleError naming the file otherwise)."""
-        path = Path(path)
-        try:
-            data = tomllib.loads(path.read_text(encoding="utf-8"))
-        except OSError as exc:
-            raise LifecycleError(f"cannot read promotion policy {str(path)!r}: {exc}") from None
-        except tomllib.TOMLDecodeError as exc:
-            raise LifecycleError(f"promotion policy {str(path)!r} is not valid TOML: {exc}") from None
-        return cls.from_toml_dict(data, str(path))
+        return cls.from_toml_dict(read_lifecycle_toml(path, "promotion policy"), str(path))
 
     @classmethod
     def from_toml_dict(cls, data: dict[str, Any], source: str) -> PromotionPolicy:
@@ -247,8 +239,6 @@ class PromotionPolicy(msgspec.Struct, frozen=True, kw_only=True):
         if raw.canary is not None:
             canary_rules = _criteria_rules(raw.canary, "canary", source)
             _check(source, "canary", "capital_usd", raw.canary.capital_usd, raw.canary.capital_usd > 0, "> 0")
-            _check(source, "canary", "limit_scale", raw.canary.limit_scale, 0 < raw.canary.limit_scale <= 1,
-                   "in (0, 1]")
         rollback_rules = _rollback_rules(raw.rollback.for_mode("live"), source, "rollback")
         canary_rollback_rules = _rollback_rules(raw.rollback.for_mode("canary"), source, "rollback.canary")
         _check_ab(raw.ab, source)

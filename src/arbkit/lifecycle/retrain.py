@@ -102,7 +102,8 @@ class RetrainSchedule:
             since = self._last_started_ns if self._last_started_ns is not None else self._anchor_ns
             assert since is not None
             if now_ns - since >= self.every_ns:
-                return f"scheduled: {now_ns - since} ns since the last retrain >= every {self.every_ns} ns"
+                return (f"scheduled: {(now_ns - since) / 1e9:.3f} s since the last retrain >= every "
+                        f"{self.every_ns / 1e9:g} s")
         return None
 
     def mark_started(self, now_ns: int) -> None:

@@ -16,12 +16,12 @@
 
 from __future__ import annotations
 
-import tomllib
 from pathlib import Path
 from typing import Any
 
 import msgspec
 
+from arbkit.lifecycle.toml_input import read_lifecycle_toml
 from arbkit.lifecycle.modes import LifecycleError, PermissionDeniedError
 
 PERMISSIONS: frozenset[str] = frozenset({"deploy", "promote", "retire", "rollback"})
@@ -51,14 +51,7 @@ class AccessControl:
     @classmethod
     def load(cls, path: str | Path) -> AccessControl:
         """Read the roles TOML at ``path`` (LifecycleError naming the file if it cannot be read or is invalid)."""
-        path = Path(path)
-        try:
-            data = tomllib.loads(path.read_text(encoding="utf-8"))
-        except OSError as exc:
-            raise LifecycleError(f"cannot read roles file {str(path)!r}: {exc}") from None
-        except tomllib.TOMLDecodeError as exc:
-            raise LifecycleError(f"roles file {str(path)!r} is not valid TOML: {exc}") from None
-        return cls.from_toml_dict(data, str(path))
+        return cls.from_toml_dict(read_lifecycle_toml(path, "roles file"), str(path))
 
     @classmethod
     def from_toml_dict(cls, data: dict[str, Any], source: str) -> AccessControl:

@@ -60,7 +60,7 @@ class RollbackGuard:
         if not arm.mode.sends_orders:
             return
         controller = self._controller
-        score = controller.score(arm, now, with_sharpe=False)
+        score = controller.score(arm, now, for_guard=True)
         breaches = controller.policy.rollback_breaches(score)
         if breaches:
             self.rollback(arm, breaches[0], score, now)

@@ -5,10 +5,11 @@ The unit of routing is a *signal*: every intent a version's script sends at one 
 instant get the same answer. The split rule (:class:`~arbkit.lifecycle.split.SplitRule`: hash of the
 signal id, alternating, or by instrument) assigns each signal to arm A or arm B; an intent that would
 increase the position of the arm the signal was *not* assigned to is refused here with reason code
-``AB_SPLIT`` (never sent, returned to the script like a risk refusal). Intents that reduce an arm's
-position always pass, so each arm can always exit what it holds. Every signal's assignment is journaled
-(kind ``ab_route``). The mid price of the instrument when each routed intent was sent is kept, so
-slippage per arm is measured against the exact arrival mid.
+``AB_SPLIT`` (never sent, returned to the script like a risk refusal, journaled with the intent). Intents
+that reduce an arm's position always pass, so each arm can always exit what it holds. Every signal's
+assignment is journaled (kind ``ab_route``, action ``assigned``; refusals: action ``refused``). The mid
+price of the instrument when each routed intent was sent is kept, so slippage per arm is measured against
+the exact arrival mid.
 """
 
 from __future__ import annotations
@@ -75,6 +76,9 @@ class ABRouter:
                             detail=f"signal {arm.base_script_id}:{intent.ts_created} routed to arm {assigned} "
                                    f"({other.version}) by the {self.rule_name} split")
         self.refused.append((intent, refusal))
+        self._journal.append(kinds.AB_ROUTE, intent.ts_created, {
+            "action": "refused", "signal_id": f"{arm.base_script_id}:{intent.ts_created}", "arm": self.key_of(arm),
+            "intent": intent, "decision": refusal}, actor="ab_router")
         return refusal
 
     def _assign(self, arm: Arm, intent: OrderIntent) -> str:
@@ -85,7 +89,7 @@ class ABRouter:
         self._signal = (signal_id, assigned)
         self.signals[assigned] += 1
         self._journal.append(kinds.AB_ROUTE, intent.ts_created, {
-            "signal_id": signal_id, "instrument_id": intent.instrument_id, "arm": assigned,
+            "action": "assigned", "signal_id": signal_id, "instrument_id": intent.instrument_id, "arm": assigned,
             "version": self.arms[assigned].version, "rule": self.rule_name}, actor="ab_router")
         return assigned
 

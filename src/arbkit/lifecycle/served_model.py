@@ -40,6 +40,10 @@ class ServedModel:
         self.errors = 0
         self.last: tuple[np.ndarray, float] | None = None
         self.latency = LatencyRecorder()
+        self.budget_ns: int | None = None
+        """Inference budget (the rollback guard's p99 limit for the current mode), ns; None: none."""
+        self.over_budget = 0
+        """Successful calls slower than ``budget_ns`` (counted against the budget in force at each call)."""
 
     @property
     def version(self) -> str:
@@ -61,12 +65,28 @@ class ServedModel:
         except Exception as exc:  # any model failure is the deployment's error, judged by the rollback guard
             self.errors += 1
             raise ModelOutputError(f"model {model.version!r} raised {type(exc).__name__}: {exc}") from exc
-        self.latency.record(time.perf_counter_ns() - start)
+        elapsed = time.perf_counter_ns() - start
+        self.latency.record(elapsed)
+        if self.budget_ns is not None and elapsed > self.budget_ns:
+            self.over_budget += 1
         if not math.isfinite(value):
             self.errors += 1
             raise ModelOutputError(f"model {model.version!r} returned a non-finite prediction {value!r}")
         self.last = (x, value)
         return value
+
+    def p99_if_over_budget_us(self) -> float | None:
+        """The p99 inference time (µs) when it may exceed ``budget_ns``, else None (no need to sort: it cannot).
+
+        A p99 (linear interpolation over n samples) above the budget needs at least ``0.01·(n−1) − 1`` samples
+        above it, so below that count the percentile is not computed: the guard's per-decision check stays O(1).
+        """
+        if self.budget_ns is None:
+            return None
+        n = self.latency.count
+        if n == 0 or self.over_budget < 0.01 * (n - 1) - 1:
+            return None
+        return self.latency.p99_us
 
     @property
     def error_rate(self) -> float:

@@ -88,6 +88,11 @@ class Portfolio:
         position.apply(fill.side, fill.price_ticks, fill.qty_lots, Fraction(fill.fee))
         self._fill_ids.add(fill.fill_id)
 
+    @property
+    def fill_count(self) -> int:
+        """Fills applied so far (equity changes only with a fill or a mark)."""
+        return len(self._fill_ids)
+
     def _position(self, instrument_id: str) -> Position:
         position = self._peek(instrument_id)
         self._positions.setdefault(instrument_id, position)
