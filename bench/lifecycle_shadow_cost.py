@@ -17,10 +17,17 @@ for the basis script, as ``arbkit demo`` runs it:
   venue (:class:`~arbkit.lifecycle.shadow_lane.ShadowLane`) and journaled.
 
 **A tick** is one replayed book update (``BookUpdate``) of either leg from the start of trading: the
-messages on which the versions decide. Its latency is the wall time of ``engine.step`` on it (book, both
-venues, features, every version's script and guard), µs. Rounds alternate (live only, live + shadow, ...);
-the figures are medians over rounds of each round's p50 and p99, the added p99 (shadow − live only) and
-the ratio. One warm-up round of each first. ``--quick``: one round each, no warm-up.
+messages on which the versions decide. Two latencies, µs:
+
+- per tick, the wall time of ``engine.step`` on it (book, both venues, features, every version's script,
+  scorer and guard): the compute a shadow version adds;
+- per tick on which the live version sends an intent, the time from the tick's start to that intent reaching
+  the order path (tick to live intent): what the live path feels. Versions that send orders are called
+  before shadow versions on each update, so a shadow version's work comes after the live intent.
+
+Rounds alternate (live only, live + shadow, ...); the figures are medians over rounds of each round's p50 and
+p99, the added p99 (shadow − live only) and the ratio. One warm-up round of each first. ``--quick``: one
+round each, no warm-up.
 """
 
 from __future__ import annotations
@@ -42,7 +49,7 @@ from arbkit.backtest.training import train_basis_model
 from arbkit.core.messages import BookUpdate
 from arbkit.data.replay import Replay
 from arbkit.data.sample import SAMPLE_SPOT_BTC, SAMPLE_USDM_BTC, sample_path
-from arbkit.lifecycle.basis_deployments import basis_controller
+from arbkit.lifecycle.basis_deployments import SCRIPT_ID, basis_controller
 from arbkit.lifecycle.history import DeploymentHistory
 from arbkit.lifecycle.modes import DeploymentMode
 from arbkit.lifecycle.policy import PromotionPolicy
@@ -87,9 +94,10 @@ def train(config: BacktestConfig, timeline: list) -> tuple[dict, LogisticModel, 
 
 
 def run_round(config: BacktestConfig, timeline: list, recorded: dict, champion: LogisticModel,  # type: ignore[type-arg]
-              challenger: LogisticModel | None, start_ns: int, folder: Path) -> tuple[np.ndarray, int, int]:
-    """One replay: per-tick ``engine.step`` wall time (ns) of every book update from the start of trading, the
-    decisions of the live version and the intents of the shadow one (0 without it)."""
+              challenger: LogisticModel | None, start_ns: int, folder: Path) -> tuple[np.ndarray, np.ndarray, int, int]:
+    """One replay: per-tick ``engine.step`` wall time (ns) of every book update from the start of trading; per
+    tick on which the live version sent an intent, the time from the tick's start to that intent reaching the
+    order path (ns); the decisions of the live version and the intents of the shadow one (0 without it)."""
     strategy = config.strategy
     journal = Journal(":memory:", commit_every=1_000_000)
     engine = build_backtest_engine(instruments=binance_registry(),
@@ -108,15 +116,28 @@ def run_round(config: BacktestConfig, timeline: list, recorded: dict, champion: 
 
     controller.at(start_ns, deploy)
     ticks = np.empty(len(timeline), dtype=np.int64)
+    to_intent: list[int] = []
     n = 0
     step, clock = engine.step, time.perf_counter_ns
+    live_id = f"{SCRIPT_ID}@{champion.version}"
+    tick = [0, 0]  # start of the current tick (ns), and whether the live version already sent on it
+    submit = engine.path.submit
+
+    def timed_submit(intent):  # type: ignore[no-untyped-def]
+        if intent.script_id == live_id and not tick[1]:
+            to_intent.append(clock() - tick[0])
+            tick[1] = 1
+        return submit(intent)
+
+    engine.path.submit = timed_submit  # type: ignore[method-assign]
     engine.begin()
     gc.collect()
     gc.disable()
     try:
         for ts, message in timeline:
             if ts >= start_ns and type(message) is BookUpdate:
-                t0 = clock()
+                t0 = tick[0] = clock()
+                tick[1] = 0
                 step(ts, message)
                 ticks[n] = clock() - t0
                 n += 1
@@ -128,7 +149,7 @@ def run_round(config: BacktestConfig, timeline: list, recorded: dict, champion: 
     assert not engine._run.script_failures, engine._run.script_failures
     live = controller.arms[champion.version]
     shadow = controller.arms[challenger.version].lane.intents if challenger is not None else 0
-    return ticks[:n], live.decisions, shadow
+    return ticks[:n], np.asarray(to_intent, dtype=np.int64), live.decisions, shadow
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -141,6 +162,7 @@ def main(argv: list[str] | None = None) -> int:
     recorded, champion, challenger, start_ns = train(config, timeline)
     rounds = 1 if args.quick else args.repeat
     results: dict[str, list[tuple[float, float]]] = {"live only": [], "live + shadow": []}
+    intent_results: dict[str, list[np.ndarray]] = {"live only": [], "live + shadow": []}
     counts: dict[str, tuple[int, int]] = {}
     with tempfile.TemporaryDirectory() as folder:
         conditions = [("live only", None), ("live + shadow", challenger)]
@@ -149,9 +171,10 @@ def main(argv: list[str] | None = None) -> int:
                 run_round(config, timeline, recorded, champion, other, start_ns, Path(folder))
         for _ in range(rounds):
             for name, other in conditions:
-                ticks_ns, decisions, shadow_intents = run_round(config, timeline, recorded, champion, other,
-                                                                start_ns, Path(folder))
+                ticks_ns, intent_ns, decisions, shadow_intents = run_round(config, timeline, recorded, champion,
+                                                                           other, start_ns, Path(folder))
                 ticks = ticks_ns / 1_000
+                intent_results[name].append(intent_ns / 1_000)
                 counts[name] = (decisions, shadow_intents)
                 results[name].append((float(np.percentile(ticks, 50)), float(np.percentile(ticks, 99))))
     print(f"ticks per round (book updates from the start of trading): {len(ticks):,}; rounds: {rounds}")
@@ -165,6 +188,16 @@ def main(argv: list[str] | None = None) -> int:
     added = medians["live + shadow"] - medians["live only"]
     print(f"added p99 per tick by one shadow version: {added:.1f} µs "
           f"({medians['live + shadow'] / medians['live only']:.2f}x live only)")
+    print(f"tick to the live version's intent ({len(intent_ns):,} ticks with one per round; percentiles over the "
+          "ticks of all rounds):")
+    to_intent = {}
+    for name, arrays in intent_results.items():
+        pooled = np.concatenate(arrays)
+        to_intent[name] = float(np.percentile(pooled, 99))
+        print(f"{name:<16}{float(np.percentile(pooled, 50)):>10.1f}{to_intent[name]:>10.1f}")
+    added_intent = to_intent["live + shadow"] - to_intent["live only"]
+    print(f"added p99 tick-to-live-intent by one shadow version: {added_intent:.1f} µs "
+          f"({to_intent['live + shadow'] / to_intent['live only']:.2f}x live only)")
     return 0
 
 

@@ -26,3 +26,4 @@ def test_quick_run_prints_tick_latency_with_and_without_a_shadow_version() -> No
     assert rows["live only"].group(3) == rows["live + shadow"].group(3)  # the live version decides the same
     assert rows["live only"].group(4) == "0" and int(rows["live + shadow"].group(4).replace(",", "")) > 0
     assert re.search(r"added p99 per tick by one shadow version: -?[0-9.]+ µs \([0-9.]+x live only\)", done.stdout)
+    assert re.search(r"added p99 tick-to-live-intent by one shadow version: -?[0-9.]+ µs", done.stdout)

@@ -134,6 +134,7 @@ class BacktestEngine:
         self.risk_marks = risk_marks
         self._subscribers: dict[str, list[tuple[Script, ScriptContext]]] = {}
         self.lanes: list[Lane] = []
+        self._pending_rank: Callable[[Script], int] | None = None
         self._handlers: dict[type, Callable[[RecordedMessage, int], None]] = {
             BookUpdate: self._on_book_message, Trade: self._on_trade, BestBidOffer: self._on_bbo,
             BookGap: self._on_gap_message}
@@ -154,6 +155,22 @@ class BacktestEngine:
             raise KeyError(f"script {script.script_id!r} needs books {missing} that this engine does not keep")
         self.scripts.append((script, ctx))
         self._subscribe(script, ctx)
+
+    def order_scripts(self, rank: Callable[[Script], int]) -> None:
+        """Call the scripts of each book update in ascending ``rank`` from now on (stable: ties keep their order).
+
+        The lifecycle ranks versions that send orders before shadow ones, so a shadow version's work never
+        delays a live intent on the same update. Applied before the next message, never during the update being
+        handled (a script may ask while the engine is calling the scripts of that update).
+        """
+        self._pending_rank = rank
+
+    def _apply_rank(self) -> None:
+        rank = self._pending_rank
+        self._pending_rank = None
+        if rank is not None:
+            for subscribers in self._subscribers.values():
+                subscribers.sort(key=lambda pair: rank(pair[0]))
 
     def add_lane(self, lane: Lane) -> None:
         """Drive ``lane``'s venue from the next message on (see :class:`Lane`)."""
@@ -185,6 +202,8 @@ class BacktestEngine:
         is allocated for a message that no component needs (a BBO, most trades).
         """
         run, path, venue, clock = self._run, self.path, self.venue, self.clock
+        if self._pending_rank is not None:
+            self._apply_rank()
         arrival = venue.next_arrival_ns()
         while arrival is not None and arrival <= ts:  # orders meet the book as it is at their arrival
             if self.lanes and self._lane_arrivals_before(arrival):

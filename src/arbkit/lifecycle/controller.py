@@ -371,6 +371,16 @@ class LifecycleController:
         arm.champion_counts_at_start = other.outcome.counts() if other is not None else None
         if mode is DeploymentMode.RETIRED:
             self.guard.stop(arm)
+        self.engine.order_scripts(self._rank)
+
+    @staticmethod
+    def _rank(script: object) -> int:
+        """Call order on a book update: the controller's tick, then versions that send orders, then the rest."""
+        if isinstance(script, _ControllerTick):
+            return 0
+        if isinstance(script, ArmScript):
+            return 1 if script.arm.mode.sends_orders else 2
+        return 1
 
     def _arm(self, version: str) -> Arm:
         arm = self.arms.get(version)
