@@ -170,7 +170,8 @@ def pnl_by_version_png(summary: LifecycleSummary) -> bytes:
     t0, t_end = _span(summary)
     fig, ax = _figure()
     fig.set_size_inches(11.0, 3.2)
-    ax.set_title("PnL by version (USD, after fees; dashed = shadow, hypothetical)", fontsize=10, loc="left",
+    ax.set_title("PnL by version in its current mode (USD, after fees; starts at 0 at each change of mode; "
+                 "dashed = shadow, hypothetical)", fontsize=10, loc="left",
                  color="#222")
     ax.set_xlabel("minutes since t0", fontsize=8, color="#444")
     ax.set_ylabel("USD", fontsize=8, color="#444")
