@@ -75,6 +75,14 @@ def default_config() -> Any:
     return load_config()
 
 
+def backtest_config() -> Any:
+    """The embedded default config without the lifecycle replay: the demo's backtest alone (for tests of it)."""
+    import msgspec
+
+    config = default_config()
+    return msgspec.structs.replace(config, lifecycle=msgspec.structs.replace(config.lifecycle, enabled=False))
+
+
 def one_layer_risk(config: Any) -> Any:
     """``config.risk`` with ``max_position_qty`` of both legs equal to one layer (``strategy.order_qty``)."""
     import msgspec

@@ -13,7 +13,7 @@ import msgspec
 import pytest
 from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
-from testkit import SPOT_BTC, USDM_BTC, build_engine, default_config, synced_prefix
+from testkit import SPOT_BTC, USDM_BTC, backtest_config, build_engine, default_config, synced_prefix
 
 from arbkit.adapters.binance.instruments import binance_registry
 from arbkit.audit import kinds
@@ -202,7 +202,7 @@ def with_changes(config: BacktestConfig, **sections: Any) -> BacktestConfig:
 
 
 def test_engaged_kill_switch_runs_the_backtest_and_sends_no_order(tmp_path: Path) -> None:
-    config = default_config()
+    config = backtest_config()
     config = with_changes(config, risk=msgspec.structs.replace(config.risk, kill_switch_engaged=True))
     result = run_pipeline(config, tmp_path)
     assert result.path.intents > 0

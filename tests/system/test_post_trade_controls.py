@@ -9,7 +9,7 @@ from typing import Any
 
 import msgspec
 import pytest
-from testkit import SPOT_BTC, USDM_BTC, build_engine, default_config, sample_timeline
+from testkit import SPOT_BTC, USDM_BTC, backtest_config, build_engine, default_config, sample_timeline
 
 from arbkit.audit import kinds
 from arbkit.audit.journal import Journal
@@ -30,7 +30,7 @@ def payloads(path: Path, kind: str) -> list[dict[str, Any]]:
 
 
 def with_risk(**changes: Any) -> Any:
-    config = default_config()
+    config = backtest_config()
     return msgspec.structs.replace(config, risk=msgspec.structs.replace(config.risk, **changes))
 
 
@@ -48,7 +48,7 @@ def test_a_drawdown_breaker_trips_in_the_demo_backtest_and_then_only_reducing_or
     for approved in approved_after:  # every order after the trip reduced its leg's worst-case position
         check = next(c for c in decisions[approved["intent_id"]]["checks"] if c["rule"] == "drawdown")
         assert "intent reduces" in check["value"]
-    baseline = run_pipeline(default_config(), tmp_path / "baseline")
+    baseline = run_pipeline(backtest_config(), tmp_path / "baseline")
     assert len(result.path.fills) < len(baseline.path.fills)  # the breaker changed what was traded
 
 

@@ -101,7 +101,8 @@ def _welch_core(x: np.ndarray, y: np.ndarray) -> tuple[float, float, float, floa
                          "the t statistic is undefined")
     se = math.sqrt(qa + qb)
     diff = float(x.mean() - y.mean())
-    df = (qa + qb) ** 2 / (qa * qa / (x.size - 1) + qb * qb / (y.size - 1))
+    ra, rb = qa / (qa + qb), qb / (qa + qb)  # shares of the variance: the Welch–Satterthwaite df without
+    df = 1.0 / (ra * ra / (x.size - 1) + rb * rb / (y.size - 1))  # squaring tiny variances into underflow
     return diff, se, diff / se, df
 
 
@@ -162,8 +163,8 @@ class StoppingRule:
     the reflection principle ``P(sup |B| ≥ c) ≤ 4 · (1 − Φ(c)) = α`` even with continuous monitoring, so
     the false-winner rate stays at most α however often :meth:`decide` is called (``z_{1−α/2}`` in place
     of ``c`` would allow up to 2α). The price is a final boundary of ``c`` (2.24 at 95 %) instead of 1.96.
-    This rule found 5 of those 120. Early looks need overwhelming evidence (|t| ≈ 9 at 30 of 500 trades), which also guards against the
-    small-sample t being far from normal.
+    This rule found 5 of those 120. Early looks need overwhelming evidence (|t| ≈ 9 at 30 of 500 trades),
+    which also guards against the small-sample t being far from normal.
 
     Args:
         confidence: 1 − α, in (0, 1).

@@ -139,6 +139,8 @@ def run_point(base: BacktestConfig, index: int, params: Mapping[str, Any],
     start = time.perf_counter()
     try:
         config = apply_overrides(base, params)
+        # a point is a backtest: the lifecycle replay of `arbkit demo` would only repeat itself at every point
+        config = msgspec.structs.replace(config, lifecycle=msgspec.structs.replace(config.lifecycle, enabled=False))
         if artifacts_dir is None:
             with tempfile.TemporaryDirectory(prefix="arbkit-sweep-") as tmp:
                 result = run_pipeline(config, Path(tmp))
