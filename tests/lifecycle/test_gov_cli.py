@@ -87,6 +87,16 @@ def test_evaluate_shows_each_criterion_and_exits_0_when_one_is_eligible(run_dir:
     assert "champion v1" in out  # beat_champion compared with the live version's score
 
 
+def test_evaluate_judges_the_mode_in_the_history_not_the_one_of_a_stale_score(run_dir: Path) -> None:
+    with DeploymentHistory(run_dir / "deployments.sqlite") as history:  # v2 retired after its last score
+        history.record(DeploymentChange(ts_ns=50 * SEC, script_id="basis", model_name="basis-logit", version="v2",
+                                        registry_version=None, old_mode="shadow", new_mode="retired", action="retire",
+                                        actor="alice", reason="withdrawn"))
+    code, out = invoke("evaluate", run_dir, "--policy", run_dir.parent / "policy.toml")
+    assert code == 1, out  # v2 no longer counts; v3 is not eligible
+    assert "v2: retired, not evaluated for promotion" in out and "ELIGIBLE" not in out
+
+
 def test_evaluate_exits_1_when_no_version_is_eligible(run_dir: Path) -> None:
     code, out = invoke("evaluate", run_dir, "--policy", run_dir.parent / "policy.toml", "--version", "v3")
     assert code == 1 and "v3: not eligible" in out and "v2" not in out

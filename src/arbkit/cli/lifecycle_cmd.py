@@ -158,8 +158,14 @@ def evaluate_cmd(run_dir: Annotated[Path, typer.Argument(help=RUN_DIR_HELP)],
                 raise _BadInput(f"no lifecycle_score entries in {journal_path}: nothing to evaluate")
             for name, series in scores_shown.items():
                 latest = series[-1]
-                if latest.mode not in ("shadow", "canary"):
-                    console.print(f"{name}: {latest.mode}, not evaluated for promotion")
+                now = history.current(_base_script(latest)).get(name)
+                mode = latest.mode if now is None else now[0].value
+                if mode not in ("shadow", "canary"):
+                    console.print(f"{name}: {mode}, not evaluated for promotion")
+                    continue
+                if mode != latest.mode:
+                    console.print(f"{name}: now {mode}, but its latest score is from {latest.mode}: not evaluated "
+                                  "(score it in its new mode first)")
                     continue
                 verdict = rules.evaluate(latest, _champion(history, scores, latest))
                 console.print(_verdict_table(latest, verdict))

@@ -354,7 +354,8 @@ def _check_ab(ab: ABPolicy, source: str) -> None:
 def show_value(key: str, value: float) -> str:
     """A criterion's value or limit as text: durations as ``14d``, counts as ints, the rest to 6 digits."""
     if key == "min_duration":
-        return format_duration(int(value))
+        exact = format_duration(int(value))  # "14d", "90s", "500ms"; a measured duration reads in seconds
+        return f"{value / 1e9:.3f}s" if exact.endswith("ns") and value >= 1_000_000 else exact
     if float(value).is_integer() and key in ("min_calls", "min_trades"):
         return str(int(value))
     return f"{value:.6g}"
