@@ -102,3 +102,30 @@ def test_a_mirror_attached_later_learns_past_registry_versions(registry: ModelRe
     with DeploymentHistory(path, mirror=MlflowAliasMirror(registry, known=known)) as history:
         history.record(change("v3", 3, None, "shadow", "deploy", 3))
     assert registry.aliases(NAME) == {"live": 1, "canary": 2, "shadow": 3}
+
+
+def test_a_cli_promotion_with_a_registry_moves_its_aliases(registry: ModelRegistry, tmp_path: Path) -> None:
+    from typer.testing import CliRunner
+
+    from arbkit.audit import kinds
+    from arbkit.audit.journal import Journal
+    from arbkit.cli.main import app
+    from test_gov_cli import POLICY, ROLES, SEC, arm
+
+    run = tmp_path / "run"
+    run.mkdir()
+    (tmp_path / "policy.toml").write_text(POLICY, encoding="utf-8")
+    (tmp_path / "roles.toml").write_text(ROLES, encoding="utf-8")
+    with Journal(run / "journal.sqlite") as journal, DeploymentHistory(
+            run / "deployments.sqlite", journal=journal, mirror=MlflowAliasMirror(registry)) as history:
+        history.record(change("v1", 1, None, "live", "deploy", 0))
+        history.record(change("v2", 2, None, "shadow", "deploy", 10 * SEC))
+        journal.append(kinds.LIFECYCLE_SCORE, 40 * SEC, arm("v1", "live", 0, 40 * SEC, pnl_usd=0.2), actor="c")
+        journal.append(kinds.LIFECYCLE_SCORE, 40 * SEC, arm("v2", "shadow", 10 * SEC, 40 * SEC), actor="c")
+    assert registry.aliases(NAME) == {"live": 1, "shadow": 2}
+    result = CliRunner().invoke(app, ["lifecycle", "promote", str(run), "--version", "v2", "--approver", "alice",
+                                      "--roles", str(tmp_path / "roles.toml"), "--policy", str(tmp_path / "policy.toml"),
+                                      "--reason", "passed shadow", "--registry", str(registry.root)],
+                                env={"COLUMNS": "200"})
+    assert result.exit_code == 0, result.output
+    assert registry.aliases(NAME) == {"live": 1, "canary": 2}

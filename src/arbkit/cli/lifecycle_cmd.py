@@ -184,7 +184,10 @@ def promote_cmd(run_dir: Annotated[Path, typer.Argument(help=RUN_DIR_HELP)],
                 roles: Annotated[Path, typer.Option("--roles", help="Roles TOML ([roles] and [people]).")],
                 policy: Annotated[Path, typer.Option("--policy", help="Promotion policy TOML.")],
                 reason: Annotated[str, typer.Option("--reason", help="Why, in words (journaled).")],
-                to: Annotated[str | None, typer.Option("--to", help="canary or live")] = None) -> None:
+                to: Annotated[str | None, typer.Option("--to", help="canary or live")] = None,
+                registry: Annotated[Path | None, typer.Option(
+                    "--registry", help="Model registry folder (embedded MLflow): move its live/canary/shadow "
+                                       "aliases with the promotion.")] = None) -> None:
     """Promote VERSION one step (shadow → canary, canary → live) if the approver may and the policy is met."""
     from arbkit.audit import kinds
     from arbkit.audit.journal import Journal
@@ -201,6 +204,11 @@ def promote_cmd(run_dir: Annotated[Path, typer.Argument(help=RUN_DIR_HELP)],
         journal_path, history_path = _file(run_dir, JOURNAL_FILE), _file(run_dir, HISTORY_FILE)
         with Journal(journal_path, commit_every=1) as journal, DeploymentHistory(history_path,
                                                                                  journal=journal) as history:
+            if registry is not None:
+                from arbkit.lifecycle.history import MlflowAliasMirror
+                from arbkit.models.registry import ModelRegistry
+
+                history.attach_mirror(MlflowAliasMirror(ModelRegistry(root=registry), known=history.changes()))
             scores = _scores(journal)
             if version not in scores:
                 raise _BadInput(f"no lifecycle_score for version {version!r} in {journal_path}; scored: "

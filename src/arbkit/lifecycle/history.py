@@ -104,6 +104,10 @@ class DeploymentHistory:
         """The database path."""
         return self._path
 
+    def attach_mirror(self, mirror: AliasMirror) -> None:
+        """Tell ``mirror`` of every later change (for a mirror built from :meth:`changes` of this history)."""
+        self._mirror = mirror
+
     def close(self) -> None:
         """Close the file (twice is allowed)."""
         if self._conn is not None:
